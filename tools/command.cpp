@@ -1,0 +1,46 @@
+// Shared option handling for the `trifold` subcommands.
+#include "tools/command.hpp"
+
+#include <omp.h>
+
+#include <iostream>
+
+#include "io/error.hpp"
+#include "io/log.hpp"
+
+namespace trifold::cli {
+
+po::options_description common_options() {
+  po::options_description o("Common options");
+  o.add_options()
+      ("threads,t", po::value<int>()->default_value(0), "worker threads (0 = OMP_NUM_THREADS or all cores)")
+      ("verbose,v", po::bool_switch(), "print debug messages")
+      ("quiet,q", po::bool_switch(), "print only warnings and errors")
+      ("help,h", po::bool_switch(), "show this help");
+  return o;
+}
+
+bool parse(const std::string& command, const std::string& usage, const std::vector<std::string>& args,
+           const po::options_description& visible, const po::positional_options_description& positional,
+           po::variables_map& vm) {
+  po::options_description all;
+  all.add(visible).add(common_options());
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm["help"].as<bool>()) {
+      std::cout << "usage: trifold " << command << " " << usage << "\n\n" << all << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError("trifold " + command + ": " + e.what() + " (see 'trifold " + command + " --help')");
+  }
+  if (vm["verbose"].as<bool>()) log::set_level(log::Level::Debug);
+  if (vm["quiet"].as<bool>()) log::set_level(log::Level::Warn);
+  int threads = vm["threads"].as<int>();
+  if (threads < 0) throw InputError("--threads must be >= 0");
+  if (threads > 0) omp_set_num_threads(threads);
+  return true;
+}
+
+}  // namespace trifold::cli
