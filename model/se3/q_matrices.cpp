@@ -5,9 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cmath>
-#include <map>
 #include <mutex>
-#include <tuple>
 
 #include "io/error.hpp"
 #include "model/se3/harmonics.hpp"
@@ -259,13 +257,20 @@ QMatrix compute_q_matrix(int J, int d_in, int d_out) {
 }
 
 const QMatrix& q_matrix(int J, int d_in, int d_out) {
-  static std::mutex mu;
-  static std::map<std::tuple<int, int, int>, QMatrix> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  auto key = std::make_tuple(J, d_in, d_out);
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, compute_q_matrix(J, d_in, d_out)).first;
-  return it->second;
+  // All 19 matrices for degrees <= 2 are solved once (about 0.3 s); afterwards lookups take no lock, so the
+  // per-edge basis code may call this from OpenMP threads.
+  static std::once_flag once;
+  static std::vector<QMatrix> table;  // index (d_in * 3 + d_out) * 5 + J
+  std::call_once(once, [] {
+    table.resize(45);
+    for (int di = 0; di <= 2; ++di)
+      for (int dout = 0; dout <= 2; ++dout)
+        for (int j = std::abs(di - dout); j <= di + dout; ++j) table[(di * 3 + dout) * 5 + j] = compute_q_matrix(j, di, dout);
+  });
+  TRIFOLD_CHECK(d_in >= 0 && d_in <= 2 && d_out >= 0 && d_out <= 2 && J >= std::abs(d_in - d_out) &&
+                    J <= d_in + d_out,
+                "q_matrix: degrees above 2 are not supported");
+  return table[(d_in * 3 + d_out) * 5 + J];
 }
 
 }  // namespace trifold::model::se3
