@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <unordered_map>
 
 #include "io/error.hpp"
 #include "io/residue_constants.hpp"
@@ -95,52 +94,70 @@ LddtResult lddt(const Chain& model, const Chain& native, const LddtOptions& opt)
   }
 
   // Native pairs within the radius, different residues, each unordered pair once. A pair enters the
-  // distance list when the residue of its later atom is a standard amino acid (OpenStructure builds the
-  // list from standard residues and counts a pair under the residue with the higher number).
-  std::vector<Pair> pairs;
-  {
-    const double cell = opt.radius;
-    std::unordered_map<long long, std::vector<int>> grid;
-    auto key = [](long long x, long long y, long long z) { return (x * 73856093LL) ^ (y * 19349663LL) ^ (z * 83492791LL); };
-    auto cidx = [cell](double v) { return static_cast<long long>(std::floor(v / cell)); };
-    for (int i = 0; i < static_cast<int>(atoms.size()); ++i)
-      grid[key(cidx(atoms[i].pos.x), cidx(atoms[i].pos.y), cidx(atoms[i].pos.z))].push_back(i);
-    const double r2 = opt.radius * opt.radius;
-    for (int i = 0; i < static_cast<int>(atoms.size()); ++i) {
-      const auto& ai = atoms[i];
-      long long cx = cidx(ai.pos.x), cy = cidx(ai.pos.y), cz = cidx(ai.pos.z);
-      for (long long dx = -1; dx <= 1; ++dx)
-        for (long long dy = -1; dy <= 1; ++dy)
-          for (long long dz = -1; dz <= 1; ++dz) {
-            auto it = grid.find(key(cx + dx, cy + dy, cz + dz));
-            if (it == grid.end()) continue;
-            for (int j : it->second) {
-              if (j <= i) continue;
-              const auto& aj = atoms[j];
-              if (aj.res == ai.res) continue;
-              Vec3 dv = ai.pos - aj.pos;
-              double dd = dv.dot(dv);
-              if (dd > r2) continue;
-              // Hash collisions can put one cell in two neighbour slots; the j > i test plus a set of visited
-              // cells would be needed then. Guard by checking the true cell distance instead.
-              long long jx = cidx(aj.pos.x), jy = cidx(aj.pos.y), jz = cidx(aj.pos.z);
-              if (jx != cx + dx || jy != cy + dy || jz != cz + dz) continue;
-              const Residue* ri = nres[ai.res];
-              const Residue* rj = nres[aj.res];
-              const bool j_later = std::make_pair(rj->seqnum, rj->icode) > std::make_pair(ri->seqnum, ri->icode);
-              const int later = j_later ? aj.res : ai.res;
-              if (!starts[later]) continue;
-              pairs.push_back({i, j, std::sqrt(dd)});
-            }
+  // distance list when its higher-numbered residue is a standard amino acid (OpenStructure builds the list
+  // from standard residues and counts a pair under the residue with the higher number). Residue pairs are
+  // pre-filtered with bounding spheres; the counts are integers, so the pair order does not matter.
+  const int nr = static_cast<int>(nres.size());
+  std::vector<int> rbegin(nr + 1, 0);
+  for (const auto& a : atoms) ++rbegin[a.res + 1];
+  for (int r = 0; r < nr; ++r) rbegin[r + 1] += rbegin[r];
+  std::vector<Vec3> centre(nr);
+  std::vector<double> rad(nr, 0.0);
+  for (int r = 0; r < nr; ++r) {
+    const int n = rbegin[r + 1] - rbegin[r];
+    if (n == 0) continue;
+    Vec3 c;
+    for (int i = rbegin[r]; i < rbegin[r + 1]; ++i) c = c + atoms[i].pos;
+    c = c * (1.0 / n);
+    centre[r] = c;
+    for (int i = rbegin[r]; i < rbegin[r + 1]; ++i) rad[r] = std::max(rad[r], distance(c, atoms[i].pos));
+  }
+  // Residues whose model side chain may be renamed: their pairs wait until the naming is decided; all other
+  // pairs are counted on the fly.
+  std::vector<char> sym(nr, 0);
+  for (int r = 0; r < nr; ++r) sym[r] = !opt.ca_only && mres[r] && has_symmetry(mres[r]->name) && starts[r];
+  std::vector<char> has_m(nr, 0);
+  for (int r = 0; r < nr; ++r) has_m[r] = mres[r] != nullptr;
+  std::vector<long> rc(nr, 0), rt(nr, 0);
+  auto count_pair = [&](const NativeAtom& x, const NativeAtom& y, double d) {
+    out.total += nthr;
+    if (has_m[x.res]) rt[x.res] += nthr;
+    if (has_m[y.res]) rt[y.res] += nthr;
+    if (!x.mdl || !y.mdl) return;
+    const int c = conserved_count(distance(*x.mdl, *y.mdl), d, opt.thresholds);
+    out.conserved += c;
+    rc[x.res] += c;
+    rc[y.res] += c;
+  };
+  std::vector<Pair> pairs;  // deferred pairs
+  const double r2 = opt.radius * opt.radius;
+  for (int ri = 0; ri < nr; ++ri) {
+    if (rbegin[ri + 1] == rbegin[ri]) continue;
+    for (int rj = ri + 1; rj < nr; ++rj) {
+      if (rbegin[rj + 1] == rbegin[rj]) continue;
+      const double reach = opt.radius + rad[ri] + rad[rj];
+      const Vec3 dc = centre[ri] - centre[rj];
+      if (dc.dot(dc) > reach * reach) continue;
+      const bool j_later =
+          std::make_pair(nres[rj]->seqnum, nres[rj]->icode) > std::make_pair(nres[ri]->seqnum, nres[ri]->icode);
+      if (!starts[j_later ? rj : ri]) continue;
+      const bool defer = sym[ri] || sym[rj];
+      for (int i = rbegin[ri]; i < rbegin[ri + 1]; ++i) {
+        const Vec3 pi = atoms[i].pos;
+        for (int j = rbegin[rj]; j < rbegin[rj + 1]; ++j) {
+          const Vec3 dv = pi - atoms[j].pos;
+          const double dd = dv.dot(dv);
+          if (dd > r2) continue;
+          if (defer) {
+            pairs.push_back({i, j, std::sqrt(dd)});
+          } else {
+            count_pair(atoms[i], atoms[j], std::sqrt(dd));
           }
+        }
+      }
     }
-    // Deterministic order independent of hashing.
-    std::sort(pairs.begin(), pairs.end(), [](const Pair& x, const Pair& y) { return x.a != y.a ? x.a < y.a : x.b < y.b; });
   }
 
-  // Symmetry: per residue, score the distances from its atoms to non-symmetric atoms of other residues
-  // (different residue number) with the model's names as given and swapped; keep the better naming.
-  const int nr = static_cast<int>(nres.size());
   std::vector<long> keep_c(nr, 0), keep_t(nr, 0), swap_c(nr, 0), swap_t(nr, 0);
   if (!opt.ca_only) {
     for (const auto& p : pairs) {
@@ -148,7 +165,7 @@ LddtResult lddt(const Chain& model, const Chain& native, const LddtOptions& opt)
         const NativeAtom& x = atoms[side == 0 ? p.a : p.b];
         const NativeAtom& y = atoms[side == 0 ? p.b : p.a];
         const int rx = x.res;
-        if (!mres[rx] || !has_symmetry(mres[rx]->name) || !starts[rx]) continue;
+        if (!sym[rx]) continue;
         if (y.swappable) continue;
         if (nres[y.res]->seqnum == nres[rx]->seqnum) continue;
         keep_t[rx] += nthr;
@@ -160,7 +177,7 @@ LddtResult lddt(const Chain& model, const Chain& native, const LddtOptions& opt)
     }
     for (auto& a : atoms) {
       const int r = a.res;
-      if (!mres[r] || !has_symmetry(mres[r]->name) || keep_t[r] == 0) continue;
+      if (!sym[r] || keep_t[r] == 0) continue;
       if (static_cast<double>(keep_c[r]) / keep_t[r] < static_cast<double>(swap_c[r]) / swap_t[r]) {
         // Atoms whose names the swap does not change have mdl_swapped == mdl.
         a.mdl = a.mdl_swapped;
@@ -168,19 +185,7 @@ LddtResult lddt(const Chain& model, const Chain& native, const LddtOptions& opt)
     }
   }
 
-  std::vector<long> rc(nr, 0), rt(nr, 0);
-  for (const auto& p : pairs) {
-    const NativeAtom& x = atoms[p.a];
-    const NativeAtom& y = atoms[p.b];
-    out.total += nthr;
-    if (mres[x.res]) rt[x.res] += nthr;
-    if (mres[y.res]) rt[y.res] += nthr;
-    if (!x.mdl || !y.mdl) continue;
-    const int c = conserved_count(distance(*x.mdl, *y.mdl), p.d, opt.thresholds);
-    out.conserved += c;
-    rc[x.res] += c;
-    rc[y.res] += c;
-  }
+  for (const auto& p : pairs) count_pair(atoms[p.a], atoms[p.b], p.d);
   out.score = out.total > 0 ? static_cast<double>(out.conserved) / out.total : 0.0;
   for (int r = 0; r < nr; ++r) {
     LddtResidue lr;

@@ -15,11 +15,15 @@ namespace {
 // degenerate inputs (collinear points), which a characteristic-polynomial Newton iteration is not.
 double top_eigenvector(double a[4][4], double v[4]) {
   double e[4][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+  double scale = 0;
+  for (int p = 0; p < 4; ++p)
+    for (int q = 0; q < 4; ++q) scale += a[p][q] * a[p][q];
   for (int sweep = 0; sweep < 50; ++sweep) {
     double off = 0;
     for (int p = 0; p < 4; ++p)
       for (int q = p + 1; q < 4; ++q) off += a[p][q] * a[p][q];
-    if (off < 1e-30) break;
+    // Off-diagonal mass below 1e-30 of the matrix norm: eigenvector accurate to ~1e-15 relative.
+    if (off <= 1e-30 * scale || off < 1e-300) break;
     for (int p = 0; p < 4; ++p) {
       for (int q = p + 1; q < 4; ++q) {
         if (std::abs(a[p][q]) < 1e-300) continue;

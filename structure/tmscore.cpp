@@ -4,13 +4,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
+#include <unordered_map>
 
 #include "io/error.hpp"
 
 namespace trifold::structure {
 
 namespace {
+
+struct IndexSetHash {
+  size_t operator()(const std::vector<int>& v) const {
+    uint64_t h = 1469598103934665603ULL ^ v.size();
+    for (int x : v) h = (h ^ static_cast<uint64_t>(x)) * 1099511628211ULL;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
 
 struct Search {
   const std::vector<Vec3>& xa;  // model CA
@@ -20,20 +30,13 @@ struct Search {
   int native_length;
   // Scratch.
   std::vector<Vec3> r1, r2;
-  std::vector<double> dist;
-
-  // Distances of every aligned pair after transforming the model.
-  void distances(const Transform& tr) {
-    dist.resize(pairs.size());
-    for (size_t k = 0; k < pairs.size(); ++k) dist[k] = distance(tr.apply(xa[pairs[k].first]), xb[pairs[k].second]);
-  }
 
   Transform fit(const std::vector<int>& sel, double* rms = nullptr) {
-    r1.clear();
-    r2.clear();
-    for (int k : sel) {
-      r1.push_back(xa[pairs[k].first]);
-      r2.push_back(xb[pairs[k].second]);
+    r1.resize(sel.size());
+    r2.resize(sel.size());
+    for (size_t i = 0; i < sel.size(); ++i) {
+      r1[i] = xa[pairs[sel[i]].first];
+      r2[i] = xb[pairs[sel[i]].second];
     }
     Superposition s = superpose(r1, r2);
     if (rms) *rms = s.rmsd;
@@ -76,35 +79,45 @@ TmScoreResult tm_score(const std::vector<Vec3>& model_ca, const std::vector<Vec3
   }
   if (!done) l_ini.push_back(l_min);
 
-  Search s{model_ca, native_ca, pairs, d0, lb, {}, {}, {}};
+  Search s{model_ca, native_ca, pairs, d0, lb, {}, {}};
   double score_max = -1, maxsub_max = -1;
   std::array<int, 5> gdt_max = {-1, -1, -1, -1, -1};
-  const double cut[5] = {0.5, 1, 2, 4, 8};
   std::vector<int> k_ali, i_ali, best_ali;
   bool have_best = false;
 
+  // Paired coordinates, contiguous.
+  std::vector<Vec3> pa(n_ali), pb(n_ali);
+  for (int k = 0; k < n_ali; ++k) pa[k] = model_ca[pairs[k].first], pb[k] = native_ca[pairs[k].second];
+  std::vector<double> d2(n_ali);
+  const double cut2[5] = {0.25, 1, 4, 16, 64};
+  const double inv_d02 = 1.0 / (d0 * d0), inv_ms2 = 1.0 / (3.5 * 3.5);
+
   // Scores one superposition; fills i_ali with the pairs closer than d (relaxed by 0.5 Å until at least 3).
+  // Works on squared distances: every test (d < c, d <= c) and term 1/(1+(d/d0)^2) needs no square root.
   auto score_fun = [&](const Transform& tr, double d) {
-    s.distances(tr);
-    double d_tmp = d;
-    for (;;) {
-      i_ali.clear();
-      for (int k = 0; k < n_ali; ++k)
-        if (s.dist[k] < d_tmp) i_ali.push_back(k);
-      if (static_cast<int>(i_ali.size()) < 3 && n_ali > 3) {
-        d_tmp += 0.5;
-        continue;
-      }
-      break;
-    }
     double sum = 0, sum_ms = 0;
     std::array<int, 5> g{};
+    i_ali.clear();
+    const double dcut2 = d * d;
     for (int k = 0; k < n_ali; ++k) {
-      const double di = s.dist[k];
-      for (int c = 0; c < 5; ++c)
-        if (di <= cut[c]) ++g[c];
-      if (di < 3.5) sum_ms += 1.0 / (1.0 + (di / 3.5) * (di / 3.5));
-      sum += 1.0 / (1.0 + (di / d0) * (di / d0));
+      const Vec3 v = tr.apply(pa[k]) - pb[k];
+      const double e = v.dot(v);
+      d2[k] = e;
+      if (e < dcut2) i_ali.push_back(k);
+      g[0] += e <= cut2[0];
+      g[1] += e <= cut2[1];
+      g[2] += e <= cut2[2];
+      g[3] += e <= cut2[3];
+      g[4] += e <= cut2[4];
+      if (e < 12.25) sum_ms += 1.0 / (1.0 + e * inv_ms2);
+      sum += 1.0 / (1.0 + e * inv_d02);
+    }
+    double d_tmp = d;
+    while (static_cast<int>(i_ali.size()) < 3 && n_ali > 3) {
+      d_tmp += 0.5;
+      i_ali.clear();
+      for (int k = 0; k < n_ali; ++k)
+        if (d2[k] < d_tmp * d_tmp) i_ali.push_back(k);
     }
     const double score = sum / lb;
     if (score_max < score) {
@@ -118,6 +131,7 @@ TmScoreResult tm_score(const std::vector<Vec3>& model_ca, const std::vector<Vec3
   };
 
   const int n_it = 20;
+  std::unordered_map<std::vector<int>, int, IndexSetHash> visited;  // fitted set -> iterations left then
   for (size_t ii = 0; ii < l_ini.size(); ++ii) {
     const int l_init = l_ini[ii];
     const int il_max = n_ali - l_init + 1;
@@ -131,6 +145,15 @@ TmScoreResult tm_score(const std::vector<Vec3>& model_ca, const std::vector<Vec3
       const double d = d0_search + 1;
       for (int it = 1; it <= n_it; ++it) {
         k_ali = i_ali;
+        // The extension is deterministic given the fitted set: if this set was already fitted with at least as
+        // many iterations left, everything from here on was scored before (maxima use strict '<', so skipping
+        // cannot change any result). This is what makes the search several times faster than TMscore.
+        const int left = n_it - it + 1;
+        auto [slot, fresh] = visited.try_emplace(k_ali, left);
+        if (!fresh) {
+          if (slot->second >= left) break;
+          slot->second = left;
+        }
         tr = s.fit(k_ali);
         score_fun(tr, d);
         if (it == n_it) break;
