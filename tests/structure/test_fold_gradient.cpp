@@ -104,3 +104,25 @@ TEST(FoldGradient, SplineCurvesAreContinuous) {
     EXPECT_NEAR(d1, d2, 1e-3) << "interval " << k;
   }
 }
+
+TEST(FoldDeterminism, SameSeedSameOutputForAnyThreadCount) {
+  Restraints r = restraints_from_backbone(toy_backbone(24), {}, 1.0);
+  FoldOptions opt;
+  opt.restarts = 5;
+  opt.steps = 40;
+  opt.seed = 42;
+  opt.threads = 1;
+  FoldResult a = fold(r, opt);
+  opt.threads = 3;
+  FoldResult b = fold(r, opt);
+  ASSERT_EQ(a.best_restart, b.best_restart);
+  for (size_t i = 0; i < a.backbone.size(); ++i) {
+    // Exact equality: each restart runs single-threaded with its own RNG, so thread count cannot matter.
+    EXPECT_EQ(a.backbone.ca[i].x, b.backbone.ca[i].x);
+    EXPECT_EQ(a.backbone.n[i].y, b.backbone.n[i].y);
+    EXPECT_EQ(a.backbone.c[i].z, b.backbone.c[i].z);
+  }
+  opt.seed = 43;
+  FoldResult c = fold(r, opt);
+  EXPECT_NE(a.backbone.ca[0].x, c.backbone.ca[0].x);  // the seed does reach the RNG
+}
