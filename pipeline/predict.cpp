@@ -77,6 +77,7 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
   validate_target(target, settings);
   auto stages = make_stages(target, resources);
   fs::create_directories(workdir);
+  remove_stale_temporaries(workdir);
   std::string config = config_json(target, settings, resources);
   // Rewrite only when changed: a rerun of a finished target stays read-only.
   bool same = false;

@@ -1,7 +1,10 @@
 // The stage runner: fingerprints, skip checks, temporary folders, renames, records, done marker.
 #include "pipeline/stage.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <fstream>
@@ -28,7 +31,55 @@ void remove_quietly(const fs::path& p) {
   fs::remove_all(p, ec);
 }
 
+std::string host_name() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  std::string h = buf;
+  for (auto& c : h)
+    if (c == '.' || c == '/') c = '_';
+  return h;
+}
+
+// ".tmp.<stage>.<host>.<pid>": the host and pid tell whether a leftover belongs to a dead process.
+std::string temp_name(const std::string& stage) {
+  return ".tmp." + stage + "." + host_name() + "." + std::to_string(::getpid());
+}
+
+// Removes temporary folders of this stage left by killed processes on this host. Folders of live processes
+// (or of other hosts sharing the file system) are left alone.
+void remove_stale_temps(const fs::path& workdir, const std::string& stage) {
+  const std::string prefix = ".tmp." + stage + "." + host_name() + ".";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(workdir, ec)) {
+    std::string n = e.path().filename().string();
+    if (!n.starts_with(prefix)) continue;
+    long pid = std::atol(n.c_str() + prefix.size());
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) remove_quietly(e.path());
+  }
+}
+
+// "<name>.tmp.<pid>" files of AtomicFile writers killed before their rename (config.json, records, DONE).
+// A target's work directory has one writer at a time (shards never share a target), so a leftover whose pid
+// is not running here is dead.
+void remove_stale_atomic_temps(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string n = e.path().filename().string();
+    auto p = n.rfind(".tmp.");
+    if (p == std::string::npos || p == 0 || !e.is_regular_file()) continue;
+    std::string digits = n.substr(p + 5);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    long pid = std::atol(digits.c_str());
+    if (pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+  }
+}
+
 }  // namespace
+
+void remove_stale_temporaries(const fs::path& workdir) {
+  remove_stale_atomic_temps(workdir);
+  remove_stale_atomic_temps(workdir / kStageDir);
+}
 
 std::string stage_fingerprint(const Stage& stage, const fs::path& workdir, const std::string& version) {
   Hasher h;
@@ -66,6 +117,7 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
   auto t_all = std::chrono::steady_clock::now();
   RunReport report;
   fs::create_directories(workdir / kStageDir);
+  remove_stale_temporaries(workdir);
   if (!options.stop_after.empty()) {
     bool known = false;
     std::string names;
@@ -95,7 +147,8 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
       }
       fs::remove(record_path(workdir, name));
       if (options.progress) options.progress->stage_started(options.target, name);
-      fs::path tmp = workdir / (".tmp." + name + "." + std::to_string(::getpid()));
+      remove_stale_temps(workdir, name);
+      fs::path tmp = workdir / temp_name(name);
       remove_quietly(tmp);
       fs::create_directories(tmp);
       try {

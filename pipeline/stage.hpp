@@ -64,6 +64,10 @@ std::string stage_fingerprint(const Stage& stage, const fs::path& workdir, const
 // True when the stage's record matches `fingerprint` and every output exists with its recorded size.
 bool stage_up_to_date(const Stage& stage, const fs::path& workdir, const std::string& fingerprint);
 
+// Removes "<file>.tmp.<pid>" leftovers of killed writers in `workdir` and its records folder (run_stages
+// calls it; run_target calls it before rewriting config.json).
+void remove_stale_temporaries(const fs::path& workdir);
+
 struct RunOptions {
   std::string target;           // for progress messages
   std::string version;          // enters every fingerprint
