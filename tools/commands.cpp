@@ -10,6 +10,13 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"score", "TM-score, GDT-TS/HA, RMSD and lDDT of models against natives", run_score},
       {"bench", "benchmarks (trifold bench --help lists them)", run_bench},
+int run_predict(const std::vector<std::string>& args);
+int run_batch(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"predict", "predict one structure: FASTA/A3M -> MSA -> model PDB/mmCIF with confidence (resumable)", run_predict},
+      {"batch", "predict many targets (FASTA, manifest or folder); sharding, Slurm arrays, --submit slurm", run_batch},
   };
   return table;
 }

@@ -9,6 +9,7 @@ PKGS=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libboost-program-o
       libomp-dev zlib1g-dev libgtest-dev)
 # The field's tools: MSA search back-ends and the reference scorers the tests compare against.
 TOOLS=(hmmer hhsuite mmseqs2 mmseqs2-examples tm-align openstructure zip)
+TOOLS=(hmmer hhsuite mmseqs2 mmseqs2-examples tm-align openstructure slurm-wlm munge)
 
 build=1
 want_tools=0
