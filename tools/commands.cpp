@@ -3,8 +3,13 @@
 
 namespace trifold::cli {
 
+int run_convert(const std::vector<std::string>& args);
+int run_info(const std::vector<std::string>& args);
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"convert", "official PyTorch checkpoint (or --random) -> TriFold HDF5 weights", run_convert},
+      {"info", "architecture, hyper-parameters and parameter count of a weight file", run_info},
   };
   return table;
 }
