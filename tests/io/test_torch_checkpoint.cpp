@@ -191,7 +191,7 @@ TEST(TorchCheckpoint, HandMadeLegacyStridesAndDtypes) {
   check_fake(torch::read_checkpoint(dir / "fake.pt"));
 }
 
-// Zip layout built with the `zip` program: deflated (default) and stored (-0) entries.
+// Zip layout built with the `zip` program: deflated, stored and zip64 archives.
 TEST(TorchCheckpoint, HandMadeZipStoredAndDeflated) {
   TRIFOLD_REQUIRE_PROGRAM("zip");
   test::ScratchDir dir("torch_zip");
@@ -202,9 +202,11 @@ TEST(TorchCheckpoint, HandMadeZipStoredAndDeflated) {
   write_bytes(dir / "arch/data/2", kLong);
   write_bytes(dir / "arch/data/3", kFloat);
   write_bytes(dir / "arch/version", "3\n");
-  for (const char* level : {"-9", "-0"}) {
-    fs::path out = dir / (std::string("fake") + level + ".pt");
-    auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X " + level + " -r '" + out.string() +
+  // deflate, stored, and stored with forced zip64 records (-fz: zip64 end-of-central-directory + extra fields)
+  const char* variants[][2] = {{"deflate", "-9"}, {"stored", "-0"}, {"zip64", "-0 -fz"}};
+  for (const auto& [tag, flags] : variants) {
+    fs::path out = dir / (std::string("fake_") + tag + ".pt");
+    auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X " + flags + " -r '" + out.string() +
                                "' arch/data.pkl arch/data arch/version");
     ASSERT_EQ(r.status, 0) << r.output;
     check_fake(torch::read_checkpoint(out));
