@@ -97,12 +97,19 @@ int run_convert(const std::vector<std::string>& args) {
       if (std::find(given.begin(), given.end(), stated[i].first) != given.end() && stated[i].second != found[i].second)
         throw InputError(input + ": " + stated[i].first + " = " + std::to_string(found[i].second) +
                          " in the checkpoint, but " + std::to_string(stated[i].second) + " was given");
-    // Head counts of the SE(3) attention split channels without parameters: no shape shows them.
-    for (const char* name : {"SE3_param.n_heads", "REF_param.n_heads"})
-      if (vm["config"].defaulted() && std::find(given.begin(), given.end(), name) == given.end())
-        log::warn(name, " is not visible in the checkpoint's shapes; using the official value ",
-                  name[0] == 'S' ? w.config.se3.n_heads : w.config.ref.n_heads,
-                  " (give --model-config, --config or --set ", name, "=N for other models)");
+    // Head counts of the SE(3) attention split channels without parameters: no shape shows them. For the
+    // official model (every visible value as in predict_e2e.py) the official counts are right; for any
+    // other shape with defaulted heads, say so.
+    const bool official = hyper_parameters(w.config) == hyper_parameters(preset_config("full"));
+    for (const char* name : {"SE3_param.n_heads", "REF_param.n_heads"}) {
+      if (!vm["config"].defaulted() || std::find(given.begin(), given.end(), name) != given.end()) continue;
+      const int heads = name[0] == 'S' ? w.config.se3.n_heads : w.config.ref.n_heads;
+      if (official)
+        log::info(name, " = ", heads, " (official value; not visible in the shapes)");
+      else
+        log::warn(name, " is not visible in the checkpoint's shapes and this is not the official model size; "
+                  "using the official value ", heads, " (give --model-config, --config or --set ", name, "=N)");
+    }
   }
   auto t1 = std::chrono::steady_clock::now();
   save_weights_h5(w, output, source);
