@@ -210,7 +210,10 @@ class Reader {
     out.dtype = t.type.dtype;
     out.shape = t.size;
     int64_t n = 1, last = t.offset;
+    constexpr int64_t kMax = int64_t{1} << 40;  // guards the products below against overflow on corrupt input
     for (size_t d = 0; d < t.size.size(); ++d) {
+      if (t.size[d] > kMax || t.stride[d] > kMax || (t.size[d] > 0 && n > kMax / t.size[d]))
+        fail("tensor '" + name + "': implausible size/stride (corrupt file)");
       n *= t.size[d];
       if (t.size[d] > 0) last += (t.size[d] - 1) * t.stride[d];
     }
@@ -373,8 +376,10 @@ Checkpoint read_legacy(std::string_view data, const std::string& what) {
     int64_t count;
     std::memcpy(&count, data.data() + pos, 8);
     pos += 8;
+    if (count < 0 || static_cast<uint64_t>(count) > data.size() - pos)
+      rd.fail("storage '" + k->s + "' runs past the end of the file (truncated)");
     uint64_t nbytes = static_cast<uint64_t>(count) * static_cast<uint64_t>(it->second.elem_size);
-    if (count < 0 || nbytes > data.size() - pos)
+    if (nbytes > data.size() - pos)
       rd.fail("storage '" + k->s + "' runs past the end of the file (truncated)");
     storages[k->s] = {data.substr(pos, nbytes), count};
     pos += nbytes;
@@ -393,8 +398,10 @@ Checkpoint read_legacy(std::string_view data, const std::string& what) {
 
 Checkpoint read_checkpoint(const fs::path& path) {
   MappedFile f(path);
-  std::string_view d = f.view();
-  const std::string what = path.string();
+  return read_checkpoint_data(f.view(), path.string());
+}
+
+Checkpoint read_checkpoint_data(std::string_view d, const std::string& what) {
   if (d.size() >= 4 && d.substr(0, 4) == std::string_view("PK\x03\x04", 4)) return read_zip(d, what);
   if (d.size() >= 2 && static_cast<uint8_t>(d[0]) == 0x80 && static_cast<uint8_t>(d[1]) <= 5)
     return read_legacy(d, what);
