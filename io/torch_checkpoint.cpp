@@ -107,6 +107,7 @@ struct TensorSpec {
   std::string key;        // storage key (root storage for legacy views)
   StorageType type{};
   int64_t offset = 0;     // elements
+  int64_t declared = -1;  // storage element count from the persistent id (zip: must match the entry size)
   std::vector<int64_t> size, stride;
 };
 
@@ -125,6 +126,7 @@ class Reader {
       fail("tensor '" + name + "': unsupported storage type " + a->items[1]->describe());
     if (!a->items[2]->is(K::Str)) fail("tensor '" + name + "': storage key is " + a->items[2]->describe());
     t.key = a->items[2]->s;
+    if (a->items[4]->is(K::Int)) t.declared = a->items[4]->i;
     // Legacy views: (view_key, offset, size) into the root storage.
     if (a->items.size() >= 6 && a->items[5]->is(K::Tuple) && a->items[5]->items.size() == 3 &&
         a->items[5]->items[1]->is(K::Int))
@@ -331,6 +333,9 @@ Checkpoint read_zip(std::string_view data, const std::string& what) {
     }
     if (bytes.size() % static_cast<size_t>(spec.type.elem_size))
       rd.fail("storage '" + spec.key + "' size is not a multiple of its element size");
+    if (spec.declared >= 0 && static_cast<uint64_t>(spec.declared) * static_cast<uint64_t>(spec.type.elem_size) != bytes.size())
+      rd.fail("storage '" + spec.key + "': " + std::to_string(bytes.size()) + " bytes, but the pickle declares " +
+              std::to_string(spec.declared) + " elements of " + std::to_string(spec.type.elem_size) + " bytes");
     ck.tensors.push_back(rd.materialise(name, spec, bytes, static_cast<int64_t>(bytes.size()) / spec.type.elem_size));
   }
   return ck;

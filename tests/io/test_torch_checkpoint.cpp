@@ -224,6 +224,17 @@ TEST(TorchCheckpoint, HandMadeZipStoredAndDeflated) {
     }
     EXPECT_GE(failures, static_cast<int>(good.size())) << tag;  // at least every truncation fails
   }
+  // A storage entry whose size disagrees with the element count in the pickle.
+  write_bytes(dir / "arch/data/3", kFloat + raw<float>({5.5f}));
+  auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X -0 -r mismatch.pt arch/data.pkl arch/data");
+  ASSERT_EQ(r.status, 0) << r.output;
+  try {
+    torch::read_checkpoint(dir / "mismatch.pt");
+    ADD_FAILURE() << "size mismatch not detected";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("storage '3': 20 bytes, but the pickle declares 4 elements"), std::string::npos)
+        << e.what();
+  }
 }
 
 std::string error_of(const fs::path& p) {
