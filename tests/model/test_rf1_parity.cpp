@@ -10,6 +10,7 @@
 #include "model/cpu/ops.hpp"
 #include "model/features.hpp"
 #include "model/rf1/trunk.hpp"
+#include "model/templates.hpp"
 #include "model/weights_io.hpp"
 
 namespace trifold::model::rf1 {
@@ -237,8 +238,9 @@ TEST_P(Rf1TemplParity, TrunkToInitStr) {
   MsaTokens msa = read_a3m_tokens(test::shared_path("golden/rf1/inputs/L48_N64_templ/query.a3m").string());
   ASSERT_EQ(msa.tokens, ref_ints(g, "inputs/msa_parsed"));
   TrunkInputs in = make_inputs_without_templates(msa);
-  in.t1d = ref(g, "inputs/t1d");  // template features as fed to forward (featurisation tested separately)
-  in.t2d = ref(g, "inputs/t2d");
+  const std::string dir = test::shared_path("golden/rf1/inputs/L48_N64_templ/").string();
+  attach_templates(in, read_templates(msa.length, dir + "tmpl_db", dir + "templ.hhr", dir + "templ.atab"));
+  ASSERT_EQ(in.t2d.dim(0), 3);
   Trunk trunk(fx.w);
   std::map<std::string, Tensor> seen;
   trunk.tap = [&](const std::string& n, const Tensor& t) { seen[n] = t; };
