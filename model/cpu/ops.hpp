@@ -51,6 +51,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias);
 // RoseTTAFold's custom LayerNorm over the last axis: a·(x−μ)/sqrt(σ²+eps) + b, σ² biased. Same math as
 // nn.LayerNorm; both are provided so rounding order can follow the module actually used.
 Tensor layer_norm(const Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
+// In-place variant of layer_norm (saves one copy of large tensors).
+void layer_norm_(Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
 // torch.nn.LayerNorm: (x−μ)/sqrt(σ²+eps)·w + b.
 Tensor layer_norm_torch(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
 // InstanceNorm2d(affine) on a channel-last map x [H, W, C]: per channel, statistics over all H·W
