@@ -88,6 +88,21 @@ model::Weights random_trunk_weights(const std::string& key_table, uint32_t seed,
   return w;
 }
 
+// User + system CPU seconds of this process (all threads).
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+double load_average() {
+  std::ifstream f("/proc/loadavg");
+  double v = -1.0;
+  f >> v;
+  return v;
+}
+
 }  // namespace
 
 int run_bench_trunk(const std::vector<std::string>& args) {
@@ -121,18 +136,25 @@ int run_bench_trunk(const std::vector<std::string>& args) {
   model::TrunkInputs in = model::make_inputs_without_templates(msa);
   const double rss_weights = peak_rss_mib();
 
-  std::vector<double> times;
+  std::vector<double> times, cpus;
+  const double load_before = load_average();
   bool finite = true;
   for (int r = 0; r < warm + reps; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
     model::rf1::Trunk::State s = trunk.run_to_init_str(in);
     model::rf1::DistanceOutputs o = trunk.distance(s.pair);
     const auto t1 = std::chrono::steady_clock::now();
     for (float v : o.prob_s.vec()) finite = finite && std::isfinite(v);
     for (float v : s.xyz.vec()) finite = finite && std::isfinite(v);
-    if (r >= warm) times.push_back(std::chrono::duration<double>(t1 - t0).count());
+    const double c1 = cpu_seconds();
+    if (r >= warm) {
+      times.push_back(std::chrono::duration<double>(t1 - t0).count());
+      cpus.push_back(c1 - c0);
+    }
   }
   std::sort(times.begin(), times.end());
+  std::sort(cpus.begin(), cpus.end());
   std::cout << "bench-trunk: RoseTTAFold v1 trunk (embeddings + initial + " << d.n_module
             << " IterBlocks + InitStr + DistanceNetwork), fp32 CPU\n"
             << "  N=" << n << " L=" << l << "  d_msa=" << d.d_msa << " d_pair=" << d.d_pair
@@ -141,6 +163,9 @@ int run_bench_trunk(const std::vector<std::string>& args) {
             << "  version " << TRIFOLD_VERSION << "\n"
             << "  wall s: median " << times[times.size() / 2] << "  min " << times.front() << "  max " << times.back()
             << "  (" << reps << " reps after " << warm << " warm-up)\n"
+            << "  CPU s (user+sys, all threads): median " << cpus[cpus.size() / 2] << "\n"
+            << "  1-min load average before/after: " << load_before << " / " << load_average()
+            << " (other processes share the cores when this exceeds the thread count)\n"
             << "  peak RSS MiB: " << peak_rss_mib() << " (after weights: " << rss_weights << ")\n"
             << "  outputs finite: " << (finite ? "yes" : "NO") << "\n";
   return finite ? 0 : 1;
