@@ -6,7 +6,8 @@
 //    (PyTorch) runs its convolutions and InstanceNorm on NCHW; we keep [L, L, C] throughout so the pair
 //    tensor never has to be transposed between the attention and the ResNet code. conv2d/instance_norm
 //    below take [H, W, C] and produce [H, W, C]; weights keep the PyTorch layout [C_out, C_in, kh, kw].
-//  * Results do not depend on the OpenMP thread count (no cross-thread reductions).
+//  * Our own loops never reduce across threads (fixed chunking), so they do not depend on the thread count;
+//    OpenBLAS's threaded sgemm does round differently with 1 vs 2 threads (~1e-7 relative), like PyTorch.
 #pragma once
 
 #include <cstdint>
