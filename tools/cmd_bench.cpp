@@ -9,6 +9,7 @@
 namespace trifold::cli {
 
 int run_bench_score(const std::vector<std::string>& args);  // tools/bench_score.cpp
+int run_bench_trunk(const std::vector<std::string>& args);  // tools/cmd_bench_trunk.cpp
 
 namespace {
 
@@ -23,6 +24,8 @@ const std::vector<Bench>& benches() {
   static const std::vector<Bench> table = {
       {"score", "score predictions of a CASP-style set against natives; summary, plots, published-score check",
        run_bench_score},
+      {"trunk", "time the v1 trunk forward (through the distance heads) with random full-size weights",
+       run_bench_trunk},
   };
   return table;
 }
