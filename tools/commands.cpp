@@ -3,8 +3,11 @@
 
 namespace trifold::cli {
 
+int run_bench_trunk(const std::vector<std::string>& args);
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"bench-trunk", "time the v1 trunk forward with random full-size weights", run_bench_trunk},
   };
   return table;
 }

@@ -21,6 +21,19 @@ namespace trifold::model::cpu {
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// While alive, OpenBLAS runs single-threaded so that independent small GEMMs can be spread over OpenMP
+// threads instead (create and destroy it on the calling thread, outside parallel regions).
+class BlasSingleThread {
+ public:
+  BlasSingleThread();
+  ~BlasSingleThread();
+  BlasSingleThread(const BlasSingleThread&) = delete;
+  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
+
+ private:
+  int saved_;
+};
+
 // y[..., out] = x[..., in] · W[out, in]ᵀ + b[out]   (torch.nn.Linear; bias may be null).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias);
 // Same, writing into a preallocated y (numel = rows·out).

@@ -21,6 +21,9 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
               static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
 }
 
+BlasSingleThread::BlasSingleThread() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+BlasSingleThread::~BlasSingleThread() { openblas_set_num_threads(saved_); }
+
 void linear_into(const float* x, int64_t rows, int64_t in, const Tensor& weight, const Tensor* bias, float* y) {
   TRIFOLD_CHECK(weight.ndim() == 2 && weight.dim(1) == in,
                 "linear: weight " + shape_str(weight.shape()) + " does not take " + std::to_string(in) + " inputs");

@@ -1,6 +1,7 @@
 // RoseTTAFold v1 attention variants: Performer (ReLU kernel), sequence weights, soft-tied row attention and
 // Pair2MSA direct attention with interleaved heads.
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 #include "io/error.hpp"
@@ -20,30 +21,48 @@ Tensor performer(const Weights& w, const std::string& p, const Tensor& x) {
   Tensor v = linear(w, p + ".to_value", x);
   Tensor out({bsz, n, d});
   // Generalized kernel: phi(x) = relu(d_k^-1/4 · x Pᵀ) + 1e-3 on q and k (no softmax, no max subtraction).
+  // q viewed as [B·n·heads, d_k] rows (heads contiguous), so phi of every head is ONE gemm -> [B, n, heads, m].
   const float norm = static_cast<float>(std::pow(static_cast<double>(dk), -0.25));
-  std::vector<float> qf(static_cast<size_t>(n * m)), kf(static_cast<size_t>(n * m)), ctx(static_cast<size_t>(m * dk)),
-      ks(static_cast<size_t>(m));
-  for (int64_t b = 0; b < bsz; ++b)
-    for (int64_t h = 0; h < heads; ++h) {
-      const int64_t off = b * n * d + h * dk;
-      cpu::gemm(false, true, n, m, dk, norm, q.data() + off, d, proj.data(), dk, 0.0f, qf.data(), m);
-      cpu::gemm(false, true, n, m, dk, norm, k.data() + off, d, proj.data(), dk, 0.0f, kf.data(), m);
-      for (auto& t : qf) t = (t > 0.0f ? t : 0.0f) + 1e-3f;
-      for (auto& t : kf) t = (t > 0.0f ? t : 0.0f) + 1e-3f;
-      std::fill(ks.begin(), ks.end(), 0.0f);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t c = 0; c < m; ++c) ks[static_cast<size_t>(c)] += kf[static_cast<size_t>(r * m + c)];
-      // context[m, d_k] = Σ_n phi(k_n) v_nᵀ; out_i = phi(q_i)·context / phi(q_i)·Σ_n phi(k_n).
-      cpu::gemm(true, false, m, dk, n, 1.0f, kf.data(), m, v.data() + off, d, 0.0f, ctx.data(), dk);
-      float* o = out.data() + off;
-      cpu::gemm(false, false, n, dk, m, 1.0f, qf.data(), m, ctx.data(), dk, 0.0f, o, d);
-      for (int64_t r = 0; r < n; ++r) {
-        float den = 0.0f;
-        for (int64_t c = 0; c < m; ++c) den += qf[static_cast<size_t>(r * m + c)] * ks[static_cast<size_t>(c)];
-        const float inv = 1.0f / den;
-        for (int64_t c = 0; c < dk; ++c) o[r * d + c] *= inv;
+  const int64_t rows = bsz * n * heads;
+  std::vector<float> qf(static_cast<size_t>(rows * m)), kf(qf.size());
+  cpu::gemm(false, true, rows, m, dk, norm, q.data(), dk, proj.data(), dk, 0.0f, qf.data(), m);
+  cpu::gemm(false, true, rows, m, dk, norm, k.data(), dk, proj.data(), dk, 0.0f, kf.data(), m);
+  q = Tensor();
+  k = Tensor();
+  const int64_t nf = rows * m;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < nf; ++i) {
+    qf[static_cast<size_t>(i)] = (qf[static_cast<size_t>(i)] > 0.0f ? qf[static_cast<size_t>(i)] : 0.0f) + 1e-3f;
+    kf[static_cast<size_t>(i)] = (kf[static_cast<size_t>(i)] > 0.0f ? kf[static_cast<size_t>(i)] : 0.0f) + 1e-3f;
+  }
+  // Per (sequence, head): context[m, d_k] = Σ_n phi(k_n) v_nᵀ; out_i = phi(q_i)·context / phi(q_i)·Σ_n phi(k_n).
+  // Many small independent GEMMs: spread them over OpenMP threads with single-threaded BLAS.
+  {
+    cpu::BlasSingleThread single;
+    const int64_t ld = heads * m;
+#pragma omp parallel
+    {
+      std::vector<float> ctx(static_cast<size_t>(m * dk)), ks(static_cast<size_t>(m));
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < bsz * heads; ++bh) {
+        const int64_t b = bh / heads, h = bh % heads;
+        const float* kb = kf.data() + b * n * ld + h * m;
+        const float* qb = qf.data() + b * n * ld + h * m;
+        std::fill(ks.begin(), ks.end(), 0.0f);
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t c = 0; c < m; ++c) ks[static_cast<size_t>(c)] += kb[r * ld + c];
+        cpu::gemm(true, false, m, dk, n, 1.0f, kb, ld, v.data() + b * n * d + h * dk, d, 0.0f, ctx.data(), dk);
+        float* o = out.data() + b * n * d + h * dk;
+        cpu::gemm(false, false, n, dk, m, 1.0f, qb, ld, ctx.data(), dk, 0.0f, o, d);
+        for (int64_t r = 0; r < n; ++r) {
+          float den = 0.0f;
+          for (int64_t c = 0; c < m; ++c) den += qb[r * ld + c] * ks[static_cast<size_t>(c)];
+          const float inv = 1.0f / den;
+          for (int64_t c = 0; c < dk; ++c) o[r * d + c] *= inv;
+        }
       }
     }
+  }
   return linear(w, p + ".to_out", out);
 }
 

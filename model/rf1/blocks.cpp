@@ -1,4 +1,5 @@
 // RoseTTAFold v1 two-track block: encoder layers, MSA2MSA, MSA2Pair (coevolution), Pair2Pair, Pair2MSA, IterBlock.
+#include <algorithm>
 #include <cstring>
 
 #include "io/error.hpp"
@@ -60,15 +61,20 @@ Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const
   const int64_t pp = pd * pd;
   Tensor co({l, l, pp});
   {
-    std::vector<float> tmp(static_cast<size_t>(pd * l * pd));
-    for (int64_t i = 0; i < l; ++i) {
-      cpu::gemm(true, false, pd, l * pd, n, 1.0f, xd.data() + i * pd, l * pd, xw.data(), l * pd, 0.0f, tmp.data(),
+    // Blocks of `chunk` query residues i: tmp[(i, a), (l, b)] = Σ_n xd[n, i, a]·xw[n, l, b] is one gemm
+    // (rows i·P + a of xdᵀ), then scattered to co[i, l, a·P + b]. Chunking bounds the scratch memory.
+    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(l, 16));
+    std::vector<float> tmp(static_cast<size_t>(chunk * pd * l * pd));
+    for (int64_t i0 = 0; i0 < l; i0 += chunk) {
+      const int64_t ni = std::min(chunk, l - i0);
+      cpu::gemm(true, false, ni * pd, l * pd, n, 1.0f, xd.data() + i0 * pd, l * pd, xw.data(), l * pd, 0.0f, tmp.data(),
                 l * pd);
-#pragma omp parallel for schedule(static)
-      for (int64_t j = 0; j < l; ++j)
-        for (int64_t a = 0; a < pd; ++a)
-          std::memcpy(co.data() + (i * l + j) * pp + a * pd, tmp.data() + a * l * pd + j * pd,
-                      sizeof(float) * static_cast<size_t>(pd));
+#pragma omp parallel for schedule(static) collapse(2)
+      for (int64_t i = 0; i < ni; ++i)
+        for (int64_t j = 0; j < l; ++j)
+          for (int64_t a = 0; a < pd; ++a)
+            std::memcpy(co.data() + ((i0 + i) * l + j) * pp + a * pd, tmp.data() + (i * pd + a) * l * pd + j * pd,
+                        sizeof(float) * static_cast<size_t>(pd));
     }
   }
   Tensor pair_new = linear(w, p + ".coevol.proj_2", layer_norm(w, p + ".coevol.norm_2d", co));
