@@ -134,27 +134,27 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
             const int64_t e = e0 + r;
             edge_basis(di, dout, &geo.Y[static_cast<size_t>(e * geo.n_sh)], K.data());
             const float* xs = x.data() + static_cast<int64_t>(g.src[e]) * mi * pi;
-            // y[i][f][p] = sum_a K[p][a][f] x[i][a]
-            for (int i = 0; i < mi; ++i)
-              for (int f = 0; f < nf; ++f)
-                for (int p = 0; p < po; ++p) {
+            // yT[p][i nf + f] = sum_a K[p][a][f] x[i][a]
+            const int nif = mi * nf;
+            for (int p = 0; p < po; ++p)
+              for (int i = 0; i < mi; ++i)
+                for (int f = 0; f < nf; ++f) {
                   float s = 0.f;
                   for (int a = 0; a < pi; ++a) s += K[(p * pi + a) * nf + f] * xs[i * pi + a];
-                  y[(i * nf + f) * po + p] = s;
+                  y[p * nif + i * nf + f] = s;
                 }
-            // msg[o][p] += sum_i sum_f R[o][i][f] y[i][f][p]
+            // msg[o][p] += R[o][:] . yT[p][:] (contiguous dot products of length m_in nJ)
             const float* Re = &R[static_cast<size_t>(r * rf.out_dim())];
             float* msg = o_base + e * mo * po;
             for (int o = 0; o < mo; ++o) {
-              float acc[5] = {0.f, 0.f, 0.f, 0.f, 0.f};
-              const float* Ro = Re + o * mi * nf;
-              for (int i = 0; i < mi; ++i)
-                for (int f = 0; f < nf; ++f) {
-                  const float rv = Ro[i * nf + f];
-                  const float* yy = &y[(i * nf + f) * po];
-                  for (int p = 0; p < po; ++p) acc[p] += rv * yy[p];
-                }
-              for (int p = 0; p < po; ++p) msg[o * po + p] += acc[p];
+              const float* Ro = Re + o * nif;
+              for (int p = 0; p < po; ++p) {
+                const float* yp = &y[p * nif];
+                float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+                for (int t = 0; t < nif; ++t) acc += Ro[t] * yp[t];
+                msg[o * po + p] += acc;
+              }
             }
           }
         }
