@@ -19,7 +19,7 @@ const Tensor& need(const Weights& w, const std::string& name, const Shape& shape
 
 // nn.LayerNorm over rows of width n, in place; statistics accumulated in double.
 void layer_norm_rows(float* x, int64_t rows, int n, const float* g, const float* b, float eps = 1e-5f) {
-#pragma omp parallel for schedule(static) if (rows > 256)
+#pragma omp parallel for schedule(static) if (rows > 4096)
   for (int64_t r = 0; r < rows; ++r) {
     float* v = x + r * n;
     double mean = 0.0;
@@ -110,51 +110,64 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
   Features out;
   for (auto [dout, mo] : f_out) out.emplace(dout, Tensor({E, mo, 2 * dout + 1}, 0.0f));
   for (auto [di, mi] : f_in) TRIFOLD_CHECK(degree_of(h, di) == mi, "GConvSE3Partial: input channels");
-  // Chunk size: bounds the radial output buffer (chunk * m_out m_in nJ floats) independent of E.
-  const int64_t chunk = 2048;
-  std::vector<float> R;
+  // Edges are processed in chunks: the radial MLPs of every (d_in, d_out) pair run as GEMMs over the chunk,
+  // then one parallel pass over the chunk's edges contracts basis, radial weights and source features. The
+  // buffers hold chunk * sum_pairs m_out m_in nJ floats, independent of E; one parallel region per chunk
+  // keeps OpenMP barriers few (they are costly on oversubscribed nodes).
+  const int64_t chunk = 512;
+  struct Pair {
+    int di, dout, mi, mo;
+    const RadialFunc* rf;
+    const float* x;  // source features [N, mi, 2di+1]
+    float* o;        // per-edge output [E, mo, 2dout+1]
+    std::vector<float> R;
+  };
+  std::vector<Pair> pairs;
+  size_t kmax = 1, ymax = 1;
+  for (auto [di, mi] : f_in)
+    for (auto [dout, mo] : f_out) {
+      const RadialFunc& rf = kernels.at({di, dout});
+      TRIFOLD_CHECK(rf.feat_dim == geo.feat_dim, "radial input width does not match edge features");
+      pairs.push_back({di, dout, mi, mo, &rf, h.at(di).data(), out.at(dout).data(), {}});
+      kmax = std::max(kmax, static_cast<size_t>((2 * dout + 1) * (2 * di + 1) * rf.nf));
+      ymax = std::max(ymax, static_cast<size_t>(mi * rf.nf * (2 * dout + 1)));
+    }
   for (int64_t e0 = 0; e0 < E; e0 += chunk) {
     const int64_t rows = std::min(chunk, E - e0);
-    for (auto [di, mi] : f_in) {
-      const Tensor& x = h.at(di);
-      const int pi = 2 * di + 1;
-      for (auto [dout, mo] : f_out) {
-        const RadialFunc& rf = kernels.at({di, dout});
-        TRIFOLD_CHECK(rf.feat_dim == geo.feat_dim, "radial input width does not match edge features");
-        R.resize(static_cast<size_t>(rows * rf.out_dim()));
-        rf.forward(&geo.feat[static_cast<size_t>(e0 * geo.feat_dim)], rows, R.data());
-        const int po = 2 * dout + 1, nf = rf.nf;
-        float* o_base = out.at(dout).data();
+    for (auto& pr : pairs) {
+      pr.R.resize(static_cast<size_t>(rows * pr.rf->out_dim()));
+      pr.rf->forward(&geo.feat[static_cast<size_t>(e0 * geo.feat_dim)], rows, pr.R.data());
+    }
 #pragma omp parallel
-        {
-          std::vector<float> K(static_cast<size_t>(po * pi * nf));
-          std::vector<float> y(static_cast<size_t>(mi * nf * po));
+    {
+      std::vector<float> K(kmax), y(ymax);
 #pragma omp for schedule(static)
-          for (int64_t r = 0; r < rows; ++r) {
-            const int64_t e = e0 + r;
-            edge_basis(di, dout, &geo.Y[static_cast<size_t>(e * geo.n_sh)], K.data());
-            const float* xs = x.data() + static_cast<int64_t>(g.src[e]) * mi * pi;
-            // y[i][f][p] = sum_a K[p][a][f] x[i][a]
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t e = e0 + r;
+        for (const auto& pr : pairs) {  // f_in-major: out[d_out] sums d_in in ascending order
+          const int di = pr.di, dout = pr.dout, mi = pr.mi, mo = pr.mo, nf = pr.rf->nf;
+          const int pi = 2 * di + 1, po = 2 * dout + 1, nif = mi * nf;
+          edge_basis(di, dout, &geo.Y[static_cast<size_t>(e * geo.n_sh)], K.data());
+          const float* xs = pr.x + static_cast<int64_t>(g.src[e]) * mi * pi;
+          // yT[p][i nf + f] = sum_a K[p][a][f] x[i][a]
+          for (int p = 0; p < po; ++p)
             for (int i = 0; i < mi; ++i)
-              for (int f = 0; f < nf; ++f)
-                for (int p = 0; p < po; ++p) {
-                  float s = 0.f;
-                  for (int a = 0; a < pi; ++a) s += K[(p * pi + a) * nf + f] * xs[i * pi + a];
-                  y[(i * nf + f) * po + p] = s;
-                }
-            // msg[o][p] += sum_i sum_f R[o][i][f] y[i][f][p]
-            const float* Re = &R[static_cast<size_t>(r * rf.out_dim())];
-            float* msg = o_base + e * mo * po;
-            for (int o = 0; o < mo; ++o) {
-              float acc[5] = {0.f, 0.f, 0.f, 0.f, 0.f};
-              const float* Ro = Re + o * mi * nf;
-              for (int i = 0; i < mi; ++i)
-                for (int f = 0; f < nf; ++f) {
-                  const float rv = Ro[i * nf + f];
-                  const float* yy = &y[(i * nf + f) * po];
-                  for (int p = 0; p < po; ++p) acc[p] += rv * yy[p];
-                }
-              for (int p = 0; p < po; ++p) msg[o * po + p] += acc[p];
+              for (int f = 0; f < nf; ++f) {
+                float s = 0.f;
+                for (int a = 0; a < pi; ++a) s += K[(p * pi + a) * nf + f] * xs[i * pi + a];
+                y[p * nif + i * nf + f] = s;
+              }
+          // msg[o][p] += R[o][:] . yT[p][:] (contiguous dot products of length m_in nJ)
+          const float* Re = &pr.R[static_cast<size_t>(r * pr.rf->out_dim())];
+          float* msg = pr.o + e * mo * po;
+          for (int o = 0; o < mo; ++o) {
+            const float* Ro = Re + o * nif;
+            for (int p = 0; p < po; ++p) {
+              const float* yp = &y[p * nif];
+              float acc = 0.f;
+#pragma omp simd reduction(+ : acc)
+              for (int t = 0; t < nif; ++t) acc += Ro[t] * yp[t];
+              msg[o * po + p] += acc;
             }
           }
         }

@@ -2,8 +2,6 @@
 #include "model/se3/q_matrices.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <cmath>
 #include <mutex>
 
@@ -65,45 +63,49 @@ void solve(std::vector<double> A, std::vector<double>& B, int n, int k) {
     for (int j = 0; j < k; ++j) B[r * k + j] /= A[r * n + r];
 }
 
-// Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations; returns eigenvalues, V columns are
-// the eigenvectors.
-std::vector<double> jacobi_eigen(std::vector<double> A, int n, std::vector<double>& V) {
-  V.assign(static_cast<size_t>(n) * n, 0.0);
-  for (int i = 0; i < n; ++i) V[i * n + i] = 1.0;
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    double off = 0.0, diag = 0.0;
-    for (int i = 0; i < n; ++i) {
-      diag += A[i * n + i] * A[i * n + i];
-      for (int j = i + 1; j < n; ++j) off += A[i * n + j] * A[i * n + j];
+// Null vector of a symmetric positive semi-definite matrix G [n, n] of rank n-1: Gaussian elimination with
+// complete pivoting, then back-substitution with the last (free) unknown set to 1. Returns the unit vector;
+// margin = smallest kept pivot (how far G is from rank n-2), last = the discarded pivot (~0).
+std::vector<double> null_vector(std::vector<double> G, int n, double& margin, double& last) {
+  std::vector<int> col(n);
+  for (int i = 0; i < n; ++i) col[i] = i;
+  margin = INFINITY;
+  for (int k = 0; k < n - 1; ++k) {
+    int pr = k, pc = k;
+    for (int i = k; i < n; ++i)
+      for (int j = k; j < n; ++j)
+        if (std::fabs(G[i * n + j]) > std::fabs(G[pr * n + pc])) {
+          pr = i;
+          pc = j;
+        }
+    if (pr != k)
+      for (int j = 0; j < n; ++j) std::swap(G[k * n + j], G[pr * n + j]);
+    if (pc != k) {
+      for (int i = 0; i < n; ++i) std::swap(G[i * n + k], G[i * n + pc]);
+      std::swap(col[k], col[pc]);
     }
-    if (off <= 1e-30 * (diag + 1e-300)) break;
-    for (int p = 0; p < n; ++p)
-      for (int q = p + 1; q < n; ++q) {
-        const double apq = A[p * n + q];
-        if (std::fabs(apq) < 1e-300) continue;
-        const double theta = (A[q * n + q] - A[p * n + p]) / (2.0 * apq);
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1.0));
-        const double c = 1.0 / std::sqrt(t * t + 1.0), s = t * c;
-        for (int k = 0; k < n; ++k) {  // columns p, q
-          const double akp = A[k * n + p], akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (int k = 0; k < n; ++k) {  // rows p, q
-          const double apk = A[p * n + k], aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (int k = 0; k < n; ++k) {
-          const double vkp = V[k * n + p], vkq = V[k * n + q];
-          V[k * n + p] = c * vkp - s * vkq;
-          V[k * n + q] = s * vkp + c * vkq;
-        }
-      }
+    const double piv = G[k * n + k];
+    margin = std::min(margin, std::fabs(piv));
+    if (piv == 0.0) break;
+    for (int i = k + 1; i < n; ++i) {
+      const double f = G[i * n + k] / piv;
+      if (f == 0.0) continue;
+      for (int j = k; j < n; ++j) G[i * n + j] -= f * G[k * n + j];
+    }
   }
-  std::vector<double> ev(n);
-  for (int i = 0; i < n; ++i) ev[i] = A[i * n + i];
-  return ev;
+  last = n > 0 ? std::fabs(G[(n - 1) * n + (n - 1)]) : 0.0;
+  std::vector<double> y(n, 0.0), x(n, 0.0);
+  y[n - 1] = 1.0;
+  for (int k = n - 2; k >= 0; --k) {
+    double s = 0.0;
+    for (int j = k + 1; j < n; ++j) s += G[k * n + j] * y[j];
+    y[k] = -s / G[k * n + k];
+  }
+  double norm = 0.0;
+  for (int i = 0; i < n; ++i) norm += y[i] * y[i];
+  norm = std::sqrt(norm);
+  for (int i = 0; i < n; ++i) x[col[i]] = y[i] / norm;
+  return x;
 }
 
 // kron(A [a, a], B [b, b]) -> [a b, a b].
@@ -208,23 +210,15 @@ QMatrix compute_q_matrix(int J, int d_in, int d_out) {
     Ds.push_back(DJ);
     Dins.push_back(A);
   }
-  std::vector<double> V;
-  auto ev = jacobi_eigen(G, nv, V);
-  std::vector<int> order(nv);
-  for (int i = 0; i < nv; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return ev[a] < ev[b]; });
-  TRIFOLD_CHECK(ev[order[0]] < 1e-10, "Q_J: no null space found");
-  // Scalar case (J = d_in = d_out = 0): the condition is empty, the solution space is trivially 1-D.
-  out.second_singular = nv > 1 ? std::sqrt(std::max(0.0, ev[order[1]])) : 1.0;
-  TRIFOLD_CHECK(out.second_singular > 1e-3, "Q_J: null space is not one-dimensional");
-  out.q.resize(nv);
-  double norm = 0.0;
-  for (int i = 0; i < nv; ++i) {
-    out.q[i] = V[static_cast<size_t>(i) * nv + order[0]];
-    norm += out.q[i] * out.q[i];
+  if (nv == 1) {  // scalar case (J = d_in = d_out = 0): the condition is empty
+    out.q = {1.0};
+    out.second_singular = 1.0;
+  } else {
+    double last = 0.0;
+    out.q = null_vector(G, nv, out.second_singular, last);
+    TRIFOLD_CHECK(last < 1e-10, "Q_J: no null space found");
+    TRIFOLD_CHECK(out.second_singular > 1e-3, "Q_J: null space is not one-dimensional");
   }
-  norm = std::sqrt(norm);
-  for (auto& x : out.q) x /= norm;
   // Sign convention. The condition fixes Q_J only up to sign; the reference took whatever sign its SVD
   // returned and trained the radial weights against it, so the sign is part of the model. TriFold first makes
   // the first entry (row-major) with |q| > 1e-8 positive (a deterministic canonical form), then applies the

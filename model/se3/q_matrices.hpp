@@ -15,7 +15,8 @@ struct QMatrix {
   int J = 0, d_in = 0, d_out = 0;
   int rows = 0, cols = 0;
   std::vector<double> q;  // [rows, cols]
-  double second_singular = 0.0;  // smallest nonzero singular value of the stacked condition (uniqueness)
+  double second_singular = 0.0;  // smallest kept elimination pivot of the condition's Gram matrix (rank margin:
+                                 // > 0 means the solution is unique up to sign)
   double residual = 0.0;         // max |(D(x)D) Q - Q D_J| over the test rotations
 };
 

@@ -97,6 +97,7 @@ inline const model::Weights& weights(const std::string& cfg_name) {
 
 // Worst error bookkeeping printed at the end of a test.
 struct Report {
+  explicit Report(std::string t) : title(std::move(t)) {}
   std::string title;
   double worst = 0.0;
   std::string worst_name;

@@ -1,6 +1,8 @@
 // SE(3) equivariance of the TriFold SE3Transformer: rigid motions of the inputs rotate l=1 outputs, keep l=0.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <random>
 
 #include "model/se3/transformer.hpp"
@@ -108,4 +110,32 @@ TEST(Se3Equivariance, SelfLoopQuirkBreaksEquivariance) {
   // here so that a port that silently "fixes" the quirk is noticed.
   auto r = run("SE3_param", "feat_extractor.iter_block_2.0.str2str.se3.", 20, 128);
   EXPECT_GT(r.l0_err + r.l1_err, 1e-3);
+}
+
+TEST(Se3Determinism, OutputDoesNotDependOnThreadCount) {
+  TRIFOLD_REQUIRE_SHARED(g::golden("weights/tiny/RoseTTAFold_e2e.pt"));
+  // Every parallel loop writes disjoint outputs (per edge, per destination node, per row), so 1 and 2
+  // OpenMP threads must give bit-identical results (docs/STYLE.md 7).
+  const Weights& w = g::weights("tiny");
+  const Se3Config cfg = g::se3_config("tiny", "REF_param");
+  SE3Transformer net(w, "refine.refine_net.0.se3.", cfg);
+  const int L = 40;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<float> ca(L * 3), pair(static_cast<size_t>(L) * L * cfg.num_edge_features);
+  for (auto& x : ca) x = 8.f * nd(rng);
+  for (auto& x : pair) x = nd(rng);
+  std::vector<int64_t> idx(L);
+  for (int i = 0; i < L; ++i) idx[i] = i;
+  Graph gr = make_topk_graph(ca.data(), idx.data(), 1, L, 16, pair.data(), cfg.num_edge_features);
+  Tensor l0({L, cfg.l0_in_features}), l1({L, cfg.l1_in_features, 3});
+  for (auto& x : l0.vec()) x = nd(rng);
+  for (auto& x : l1.vec()) x = nd(rng);
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  Features a = net.forward(gr, l0, l1);
+  omp_set_num_threads(2);
+  Features b = net.forward(gr, l0, l1);
+  omp_set_num_threads(saved);
+  for (const auto& [d, t] : a) EXPECT_EQ(t.vec(), b.at(d).vec()) << "degree " << d;
 }

@@ -48,7 +48,7 @@ TEST(Se3QMatrices, AllNineteenMatchReference) {
           dplus = std::max(dplus, std::fabs(q.q[i] - ref.data[i]));
           dminus = std::max(dminus, std::fabs(q.q[i] + ref.data[i]));
         }
-        std::printf("%-20s max|dQ| %.3e (with flipped sign %.3e)  sigma2 %.3e  residual %.3e\n", name.c_str(),
+        std::printf("%-20s max|dQ| %.3e (with flipped sign %.3e)  rank margin %.3e  residual %.3e\n", name.c_str(),
                     dplus, dminus, q.second_singular, q.residual);
         // The reference was solved by an SVD in double: agreement to ~1e-12; 1e-9 leaves margin for the
         // different solver (Jacobi eigen-decomposition) while still catching any wrong entry or sign.
