@@ -38,7 +38,7 @@ struct Search {
       r1[i] = xa[pairs[sel[i]].first];
       r2[i] = xb[pairs[sel[i]].second];
     }
-    Superposition s = superpose(r1, r2);
+    Superposition s = superpose(r1, r2, rms != nullptr);
     if (rms) *rms = s.rmsd;
     return s.transform;
   }
