@@ -526,6 +526,10 @@ int run_bench_score(const std::vector<std::string>& args) {
   if (reps < 0) throw InputError("--timing must be >= 0");
   if (reps > 0) {
     const int all_threads = omp_get_max_threads();
+    // What `trifold score` computes by default (no extended GDT search), and the TMscore program's share.
+    structure::ScoreOptions so_t = so;
+    so_t.extended_gdt = false;
+    so_t.per_residue = false;
     auto time_trifold = [&](int threads, bool lddt_too) {
       Timing t{lddt_too ? "trifold: parse + TM/GDT + lDDT (all-atom, CA)" : "trifold: parse + TM/GDT", threads, {}};
       omp_set_num_threads(threads);
@@ -536,9 +540,9 @@ int run_bench_score(const std::vector<std::string>& args) {
           Structure m = read_pdb(ok[i]->model_path);
           Structure n = read_pdb(ok[i]->domain->native);
           if (lddt_too) {
-            structure::score_pair(m, n, so);
+            structure::score_pair(m, n, so_t);
           } else {
-            Chain mc = structure::match_to_native(m, n, so.match);
+            Chain mc = structure::match_to_native(m, n, so_t.match);
             structure::tm_score(mc, structure::scored_chain(n));
           }
         }
