@@ -10,7 +10,9 @@ PairScore score_pair(const Structure& model, const Structure& native, const Scor
   Chain mc = match_to_native(model, native, opt.match);
   PairScore out;
   try {
-    out.tm = tm_score(mc, nc);
+    TmScoreOptions to;
+    to.extended_gdt = opt.extended_gdt;
+    out.tm = tm_score(mc, nc, to);
   } catch (const InputError& e) {
     throw InputError(model.name + " vs " + native.name + ": " + e.what());
   }

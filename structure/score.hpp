@@ -11,6 +11,7 @@ namespace trifold::structure {
 struct ScoreOptions {
   MatchMode match = MatchMode::ResidueNumber;
   bool per_residue = true;  // keep per-residue lDDT
+  bool extended_gdt = false;  // also the per-cutoff GDT search (TmScoreOptions::extended_gdt)
 };
 
 struct PairScore {

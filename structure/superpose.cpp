@@ -57,7 +57,7 @@ double top_eigenvector(double a[4][4], double v[4]) {
 
 }  // namespace
 
-Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> target) {
+Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> target, bool with_rmsd) {
   TRIFOLD_CHECK(mobile.size() == target.size(), "superpose: point sets differ in length");
   Superposition out;
   const size_t n = mobile.size();
@@ -71,13 +71,11 @@ Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> targ
   ct = ct * (1.0 / n);
   // Covariance S_ab = sum (x_a)(y_b) of centred coordinates, and the total squared norm.
   double s[3][3] = {};
-  double g = 0;
   for (size_t i = 0; i < n; ++i) {
     Vec3 x = mobile[i] - cm, y = target[i] - ct;
     const double xa[3] = {x.x, x.y, x.z}, ya[3] = {y.x, y.y, y.z};
     for (int a = 0; a < 3; ++a)
       for (int b = 0; b < 3; ++b) s[a][b] += xa[a] * ya[b];
-    g += x.dot(x) + y.dot(y);
   }
   const double sxx = s[0][0], sxy = s[0][1], sxz = s[0][2], syx = s[1][0], syy = s[1][1], syz = s[1][2],
                szx = s[2][0], szy = s[2][1], szz = s[2][2];
@@ -88,7 +86,7 @@ Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> targ
       {sxy - syx, szx + sxz, syz + szy, -sxx - syy + szz},
   };
   double q[4];
-  double lambda = top_eigenvector(k, q);
+  top_eigenvector(k, q);
   const double w = q[0], x = q[1], y = q[2], z = q[3];
   double (*r)[3] = out.transform.r;
   r[0][0] = w * w + x * x - y * y - z * z;
@@ -103,8 +101,15 @@ Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> targ
   out.transform.t = {0, 0, 0};
   Vec3 rc = out.transform.apply(cm);
   out.transform.t = ct - rc;
-  double msd = std::max(0.0, (g - 2 * lambda) / n);
-  out.rmsd = std::sqrt(msd);
+  // The MSD also equals (sum |x|^2 + |y|^2 - 2 lambda_max) / n, but that cancels badly for near-perfect fits.
+  if (with_rmsd) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const Vec3 d = out.transform.apply(mobile[i]) - target[i];
+      sum += d.dot(d);
+    }
+    out.rmsd = std::sqrt(sum / n);
+  }
   return out;
 }
 

@@ -25,7 +25,9 @@ struct Superposition {
 
 // Optimal superposition of mobile[i] onto target[i] (equal weights, double precision). Both spans have the
 // same length n; n == 0 gives the identity, n == 1 a pure translation. Throws InternalError on length mismatch.
-Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> target);
+// with_rmsd: compute the RMSD from the superposed coordinates (exact to rounding; one more pass over the
+// points); otherwise rmsd is left 0 (the TM-score search fits thousands of times and needs only the motion).
+Superposition superpose(std::span<const Vec3> mobile, std::span<const Vec3> target, bool with_rmsd = true);
 
 // RMSD (Å) between paired points without moving them.
 double rmsd_no_fit(std::span<const Vec3> a, std::span<const Vec3> b);

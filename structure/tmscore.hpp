@@ -12,6 +12,9 @@ namespace trifold::structure {
 
 struct TmScoreOptions {
   double d0_fixed = 0.0;  // > 0: use this d0 (Å) instead of the length-dependent one (TMscore -d)
+  // Also run a per-cutoff GDT search (LGA-like: superpose on the residues within each cutoff, iterate), seeded
+  // from the whole aligned set and the fragments of half its length; fills gdt_*_ext. Roughly doubles the cost.
+  bool extended_gdt = false;
 };
 
 struct TmScoreResult {
@@ -28,6 +31,10 @@ struct TmScoreResult {
   double gdt_ts = 0.0;  // (n1 + n2 + n4 + n8) / (4 L), fraction in [0, 1]
   double gdt_ha = 0.0;  // (n0.5 + n1 + n2 + n4) / (4 L)
   Transform best;       // superposition giving tm_score (model -> native)
+  // With extended_gdt: counts maximised by the TMscore search and by a per-cutoff search (never below
+  // gdt_counts); otherwise equal to the TMscore values.
+  std::array<int, 5> gdt_counts_ext{};
+  double gdt_ts_ext = 0.0, gdt_ha_ext = 0.0;
 };
 
 // CA coordinates of residues paired by number. model_ca / native_ca: every residue's CA (in chain order);

@@ -69,6 +69,7 @@ int run_score(const std::vector<std::string>& args) {
       ("json", po::bool_switch(), "write JSON instead of text (single pair) or TSV (--pairs)")
       ("by-sequence", po::bool_switch(), "pair residues by global sequence alignment instead of residue number")
       ("per-residue", po::bool_switch(), "with --pairs --json: include per-residue lDDT")
+      ("gdt-extended", po::bool_switch(), "also run a per-cutoff (LGA-like) GDT search: GDT-TS*/GDT-HA*")
       ("out,o", po::value<std::string>()->default_value("-"), "output file ('-' = stdout), written atomically");
   po::positional_options_description pos;
   pos.add("model", 1).add("native", 1);
@@ -78,6 +79,7 @@ int run_score(const std::vector<std::string>& args) {
   structure::ScoreOptions so;
   so.match = vm["by-sequence"].as<bool>() ? structure::MatchMode::Sequence : structure::MatchMode::ResidueNumber;
   const bool json = vm["json"].as<bool>();
+  so.extended_gdt = vm["gdt-extended"].as<bool>();
   std::ostringstream out;
   int status = 0;
 
@@ -111,7 +113,7 @@ int run_score(const std::vector<std::string>& args) {
       w.key("pairs").begin_array();
       for (const auto& j : jobs) {
         if (j.error.empty()) {
-          write_score_json(w, j.model, j.native, j.score, so.per_residue);
+          write_score_json(w, j.model, j.native, j.score, so.per_residue, so.extended_gdt);
         } else {
           w.begin_object().key("model").string(j.model).key("native").string(j.native);
           w.key("error").string(j.error).end_object();
@@ -145,9 +147,9 @@ int run_score(const std::vector<std::string>& args) {
     structure::PairScore s = structure::score_pair(m, n, so);
     if (json) {
       JsonWriter w(out);
-      write_score_json(w, mp, np, s, true);
+      write_score_json(w, mp, np, s, true, so.extended_gdt);
     } else {
-      print_score_report(out, mp, np, s, so.match);
+      print_score_report(out, mp, np, s, so.match, so.extended_gdt);
     }
   }
   const std::string dest = vm["out"].as<std::string>();

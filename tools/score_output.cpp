@@ -21,7 +21,7 @@ const char* match_mode_name(structure::MatchMode m) {
 }
 
 void print_score_report(std::ostream& os, const std::string& model, const std::string& native,
-                        const structure::PairScore& s, structure::MatchMode match) {
+                        const structure::PairScore& s, structure::MatchMode match, bool extended) {
   const auto& t = s.tm;
   const double L = t.native_length;
   os << "Model:   " << model << "  (" << t.model_length << " residues with CA)\n"
@@ -38,6 +38,9 @@ void print_score_report(std::ostream& os, const std::string& model, const std::s
      << "GDT-HA   = " << fmt("%.2f", 100 * t.gdt_ha) << "  (%d<=0.5/1/2/4 Å: " << fmt("%.2f", 100 * t.gdt_counts[0] / L)
      << " " << fmt("%.2f", 100 * t.gdt_counts[1] / L) << " " << fmt("%.2f", 100 * t.gdt_counts[2] / L) << " "
      << fmt("%.2f", 100 * t.gdt_counts[3] / L) << "; L = " << t.native_length << ")\n"
+     << (extended ? "GDT-TS*  = " + fmt("%.2f", 100 * t.gdt_ts_ext) + ", GDT-HA* = " + fmt("%.2f", 100 * t.gdt_ha_ext) +
+                        "  (* extended per-cutoff search, LGA-like; L = " + std::to_string(t.native_length) + ")\n"
+                  : std::string())
      << "lDDT     = " << fmt("%.4f", s.lddt.score) << "  (all heavy atoms, radius 15 Å, thresholds 0.5/1/2/4 Å; "
      << s.lddt.conserved << "/" << s.lddt.total << " distance-thresholds conserved; " << s.lddt.covered_residues
      << "/" << s.lddt.native_residues << " native residues in model)\n"
@@ -62,7 +65,7 @@ std::string score_tsv_row(const std::string& model, const std::string& native, c
 }
 
 void write_score_json(JsonWriter& j, const std::string& model, const std::string& native,
-                      const structure::PairScore& s, bool per_residue) {
+                      const structure::PairScore& s, bool per_residue, bool extended) {
   const auto& t = s.tm;
   j.begin_object();
   j.key("model").string(model);
@@ -79,6 +82,10 @@ void write_score_json(JsonWriter& j, const std::string& model, const std::string
   const char* names[5] = {"0.5", "1", "2", "4", "8"};
   for (int c = 0; c < 5; ++c) j.key(names[c]).integer(t.gdt_counts[c]);
   j.end_object();
+  if (extended) {
+    j.key("gdt_ts_ext").number(100 * t.gdt_ts_ext, 2);
+    j.key("gdt_ha_ext").number(100 * t.gdt_ha_ext, 2);
+  }
   j.key("rmsd").number(t.rmsd_common, 3);
   j.key("lddt").number(s.lddt.score, 4);
   j.key("lddt_conserved").integer(s.lddt.conserved);
