@@ -19,6 +19,7 @@
 #include "io/fasta.hpp"
 #include "io/pdb.hpp"
 #include "model/coevolution/coevolution.hpp"
+#include "structure/tmscore.hpp"
 
 using namespace trifold;
 using namespace trifold::model::coevolution;
@@ -94,13 +95,22 @@ int main(int argc, char** argv) {
                 times.front(), times.back(), repeat);
 
     const std::string native = arg(argc, argv, "--native", "");
+    Structure native_structure;
+    if (!native.empty()) native_structure = read_pdb(native);
+    // TM-score / GDT-TS of a model against the native (CA, residue numbers; normalised by the native length).
+    auto score = [&](const Structure& model, const char* what) {
+      if (native.empty()) return;
+      structure::TmScoreResult t = structure::tm_score(model.chains.at(0), native_structure.chains.at(0));
+      std::printf("%s: TM-score %.4f (L_native %d, d0 %.2f A), GDT-TS %.4f\n", what, t.tm_score, t.native_length,
+                  t.d0, t.gdt_ts);
+    };
     std::vector<Vec3> pts;
     std::vector<bool> present;
     int first = 1;
     if (!native.empty()) {
       first = std::stoi(arg(argc, argv, "--first", "1"));
       const int last = std::stoi(arg(argc, argv, "--last", std::to_string(first + res.length - 1)));
-      Structure s = read_pdb(native);
+      const Structure& s = native_structure;
       // Score matrix restricted to the native span: MSA column k is residue k+1 (query numbering).
       const int n = last - first + 1;
       pts.assign(n, {});
@@ -139,10 +149,12 @@ int main(int argc, char** argv) {
       structure::ToStructureOptions so;
       double mean = 0;
       for (double c : conf) mean += c / conf.size();
-      write_pdb(fold_out, structure::to_structure(fr.backbone, seq, conf, so));
+      Structure model = structure::to_structure(fr.backbone, seq, conf, so);
+      write_pdb(fold_out, model);
       std::printf("fold: %zu restrained pairs, loss %.4f, %.2f s (%d restarts x %d steps), mean confidence %.3f"
                   " -> %s\n", fr.restrained_pairs, fr.terms.total, tf, opt.fold.restarts, opt.fold.steps, mean,
                   fold_out.c_str());
+      score(model, "coevolution model");
       // Baseline: folds from the same number of restraints on random pairs (same profile, same separation
       // rule), i.e. random compact folds of the same chain.
       const int k = std::stoi(arg(argc, argv, "--random-folds", "0"));
@@ -156,8 +168,10 @@ int main(int argc, char** argv) {
         structure::Restraints rr = restraints_from_contacts(rnd, res.length, opt.restraints);
         structure::FoldResult f2 = structure::fold(rr, opt.fold);
         std::string path = fold_out + ".random" + std::to_string(r) + ".pdb";
-        write_pdb(path, structure::to_structure(f2.backbone, seq, {}, so));
+        Structure rm = structure::to_structure(f2.backbone, seq, {}, so);
+        write_pdb(path, rm);
         std::printf("random-restraint fold %d -> %s\n", r, path.c_str());
+        score(rm, "  random-restraint fold");
       }
     }
     return 0;
