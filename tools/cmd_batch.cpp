@@ -119,10 +119,13 @@ int run_batch(const std::vector<std::string>& args) {
     if (!s.method.empty()) common.insert(common.end(), {"--method", s.method});
     common.insert(common.end(), {"--max-length", std::to_string(s.max_length)});
     if (b.retry_failed) common.push_back("--retry-failed");
-    // Fail fast here rather than in every array task: database, weights and method must be usable.
+    // Fail fast here rather than in every array task: database, weights and method must be usable. The
+    // network array runs every stage, whatever --stop-after says.
     bool need_search = false;
     for (const auto& t : targets) need_search = need_search || t.a3m.empty();
-    pl::make_resources(s, need_search);
+    pl::Settings full = s;
+    full.stop_after.clear();
+    pl::make_resources(full, need_search);
     auto sc = pl::make_slurm_scripts(so, self_path(), common, b.out, targets.size(), TRIFOLD_VERSION);
     if (vm["dry-run"].as<bool>()) {
       std::cout << "# " << sc.msa_path.string() << "\n" << sc.msa << "\n# " << sc.net_path.string() << "\n"
