@@ -3,6 +3,7 @@
 
 #include "io/error.hpp"
 #include "pipeline/method.hpp"
+#include "pipeline/method_coevolution.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -31,6 +32,8 @@ class GivenA3mSource final : public MsaSource {
 
 const std::vector<MethodInfo>& methods() {
   static const std::vector<MethodInfo> table = {
+      {"coevolution", "MSA coevolution (Potts) contacts folded with restraints; no weights needed",
+       make_coevolution_method},
   };
   return table;
 }
