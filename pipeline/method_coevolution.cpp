@@ -40,8 +40,7 @@ class CoevolutionMethod final : public Method {
     p.extra.set("neff", m.contacts.neff).set("restrained_pairs", m.fold.restrained_pairs);
     p.extra.set("fold_loss", m.fold.terms.total).set("best_restart", m.fold.best_restart);
     p.extra.set("potts_iterations", m.contacts.report.iterations);
-    p.extra.set("seconds_contacts", m.contacts.seconds_weights + m.contacts.seconds_fit);
-    p.extra.set("seconds_fold", m.seconds_fold);
+    // No wall times here: outputs stay byte-identical between runs (timings.json has the stage times).
     p.extra.set("note", "backbone-only model (N, CA, C, O) from MSA coevolution; no network");
     return p;
   }
