@@ -72,3 +72,31 @@ inline void write_manifest(const std::filesystem::path& path, const std::filesys
 }
 
 }  // namespace trifold::test
+
+namespace trifold::test {
+
+// MMseqs2's example data (Debian mmseqs2-examples): a 20,000-sequence UniProt database and query set.
+inline std::filesystem::path mmseqs_example(const std::string& name) {
+  return std::filesystem::path("/usr/share/doc/mmseqs2/example-data") / name;
+}
+
+// A multi-record FASTA of the first `n` example queries, each cut to its first `len` residues (short targets
+// keep the coevolution compute small). Returns the target ids.
+inline std::vector<std::string> write_example_queries(const std::filesystem::path& path, size_t n, size_t len) {
+  FastaOptions fo;
+  fo.allow_duplicate_names = true;
+  auto recs = parse_fasta(read_file(mmseqs_example("QUERY.fasta.gz")), "QUERY.fasta.gz", fo);
+  std::vector<SequenceRecord> out;
+  std::vector<std::string> ids;
+  for (const auto& r : recs) {
+    if (out.size() == n) break;
+    if (r.sequence.size() < len) continue;
+    std::string id = "q" + std::to_string(out.size() + 1);
+    out.push_back({id, r.name, r.sequence.substr(0, len), 0});
+    ids.push_back(id);
+  }
+  write_file_atomic(path, format_fasta(out));
+  return ids;
+}
+
+}  // namespace trifold::test

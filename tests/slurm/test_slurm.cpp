@@ -44,8 +44,8 @@ class SlurmTest : public ::testing::Test {
   test::CommandResult sh(const std::string& cmd) { return test::run_command(env_ + cmd, false); }
 
   // Submits the batch and returns {msa job, net job}.
-  std::pair<std::string, std::string> submit(const fs::path& manifest, const fs::path& out) {
-    auto r = sh(test::trifold_binary().string() + " batch " + manifest.string() + " --out " + out.string() +
+  std::pair<std::string, std::string> submit(const fs::path& manifest, const fs::path& out, const std::string& extra = "") {
+    auto r = sh(test::trifold_binary().string() + " batch " + manifest.string() + " --out " + out.string() + extra +
                 " --submit slurm --cpu-partition cpu --gpu-partition gpu --gpus 0 --msa-cpus 1 --net-cpus 1"
                 " --msa-mem 500M --net-mem 1000M --msa-time 10 --net-time 10");
     EXPECT_EQ(r.status, 0) << r.output;
@@ -80,6 +80,8 @@ class SlurmTest : public ::testing::Test {
       Structure cif = read_mmcif(d / pipeline::kModelCif);
       A3m msa = read_a3m(d / pipeline::kMsaFile);
       EXPECT_EQ(pdb.sequence(), msa.aligned(0)) << id;
+      EXPECT_EQ(pdb.residue_count(), msa.length()) << id;
+      EXPECT_GE(msa.rows.size(), 1u) << id;
       EXPECT_EQ(pdb.atom_count(), cif.atom_count()) << id;
       std::string conf = read_file(d / pipeline::kConfidenceJson);
       EXPECT_NE(conf.find("\"per_residue\""), std::string::npos) << id;
@@ -102,14 +104,24 @@ class SlurmTest : public ::testing::Test {
   bool started_ = false;
 };
 
+// Built-in MSA search over MMseqs2's example UniProt database, then the coevolution method, as job arrays.
 TEST_F(SlurmTest, ArraysRunEveryTarget) {
+  if (!fs::exists(test::mmseqs_example("DB.fasta.gz")))
+    GTEST_SKIP() << "Debian mmseqs2-examples not installed (its database is the search target)";
   fs::path dir = scratch_->path();
-  auto ids = test::write_a3m_inputs(dir / "a3m", 6, 100);  // 7 targets
-  test::write_manifest(dir / "m.csv", dir / "a3m", ids);
-  auto [msa, net] = submit(dir / "m.csv", dir / "out");
+  auto ids = test::write_example_queries(dir / "targets.fasta", 6, 60);
+  ASSERT_EQ(ids.size(), 6u);
+  auto [msa, net] = submit(dir / "targets.fasta", dir / "out", " --db " + test::mmseqs_example("DB.fasta.gz").string());
   ASSERT_FALSE(msa.empty() || net.empty());
   ASSERT_TRUE(wait_for({msa, net}, 600)) << "jobs did not finish in 10 min";
   check_outputs(dir / "out", ids);
+  size_t with_homologs = 0;
+  for (const auto& id : ids) {
+    EXPECT_NE(read_file(dir / "out" / id / pipeline::kConfigJson).find("\"msa_source\": \"builtin-search\""),
+              std::string::npos) << id;
+    with_homologs += read_a3m(dir / "out" / id / pipeline::kMsaFile).rows.size() > 1;
+  }
+  EXPECT_GT(with_homologs, 0u) << "the built-in search found no homolog for any example query";
   // Both arrays completed: one task per target, each COMPLETED.
   std::string st = sacct_like_states(net);
   EXPECT_NE(st.find(std::to_string(ids.size()) + " JobState=COMPLETED"), std::string::npos) << st;
