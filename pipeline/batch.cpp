@@ -14,6 +14,7 @@
 #include "io/error.hpp"
 #include "io/file_util.hpp"
 #include "io/log.hpp"
+#include "pipeline/files.hpp"
 #include "pipeline/json.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/stages.hpp"
@@ -34,7 +35,7 @@ void write_status(const fs::path& dir, const TargetStatus& st) {
   fs::create_directories(dir);
   std::ostringstream o;
   o << "state=" << st.state << "\nreason=" << one_line(st.reason) << "\nseconds=" << st.seconds << "\n";
-  write_file_atomic(dir / kStatusFile, o.str());
+  write_renamed(dir / kStatusFile, o.str());
 }
 
 class IndexLock {
@@ -182,8 +183,8 @@ void write_batch_index(const fs::path& out, const std::vector<Target>& targets) 
   JsonObject j;
   j.raw("counts", counts.str(1)).set("paths_relative_to", fs::absolute(out).lexically_normal().string());
   j.raw("targets", arr);
-  write_file_atomic(out / "batch_index.tsv", tsv);
-  write_file_atomic(out / "batch_index.json", j.str() + "\n");
+  write_renamed(out / "batch_index.tsv", tsv);
+  write_renamed(out / "batch_index.json", j.str() + "\n");
 }
 
 std::string summary_table(const BatchSummary& s) {

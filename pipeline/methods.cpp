@@ -3,6 +3,8 @@
 
 #include "io/error.hpp"
 #include "pipeline/method.hpp"
+#include "pipeline/method_coevolution.hpp"
+#include "pipeline/msa_builtin.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -31,6 +33,8 @@ class GivenA3mSource final : public MsaSource {
 
 const std::vector<MethodInfo>& methods() {
   static const std::vector<MethodInfo> table = {
+      {"coevolution", "MSA coevolution (Potts) contacts folded with restraints; no weights needed",
+       make_coevolution_method},
   };
   return table;
 }
@@ -54,7 +58,7 @@ std::unique_ptr<Method> make_method(const Settings& settings) {
 std::unique_ptr<MsaSource> make_search_source(const Settings& settings) {
   if (settings.db.empty())
     throw InputError("no MSA: give --db DB for the built-in MSA search, or --a3m FILE with an alignment");
-  throw InputError("the built-in MSA search is not part of this build; give --a3m FILE with an alignment");
+  return make_builtin_search_source(settings);
 }
 
 std::unique_ptr<MsaSource> make_given_a3m_source(const fs::path& a3m) {

@@ -3,6 +3,7 @@
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
+#include "pipeline/files.hpp"
 #include "pipeline/json.hpp"
 #include "pipeline/stages.hpp"
 
@@ -89,7 +90,7 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
   }
   if (!same) {
     fs::remove(workdir / kDoneMarker);  // never a done marker next to a config its outputs did not come from
-    write_file_atomic(workdir / kConfigJson, config);
+    write_renamed(workdir / kConfigJson, config);
   }
   RunOptions opt;
   opt.target = target.id;

@@ -13,6 +13,7 @@
 #include "io/error.hpp"
 #include "io/file_util.hpp"
 #include "io/log.hpp"
+#include "pipeline/files.hpp"
 #include "pipeline/hash.hpp"
 
 namespace trifold::pipeline {
@@ -163,7 +164,7 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
         }
         for (const auto& out : stage->outputs()) fs::rename(tmp / out, workdir / out);
         remove_quietly(tmp);
-        write_file_atomic(record_path(workdir, name), record.str());
+        write_renamed(record_path(workdir, name), record.str());
       } catch (...) {
         remove_quietly(tmp);
         throw;
@@ -182,10 +183,10 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
   bool have_marker = fs::exists(workdir / kDoneMarker);
   if (!report.all_skipped || !have_marker) {
     if (!marker_removed) fs::remove(workdir / kDoneMarker);  // also when only the marker was missing
-    if (options.timings_json) write_file_atomic(workdir / kTimings, options.timings_json(report));
+    if (options.timings_json) write_renamed(workdir / kTimings, options.timings_json(report));
     std::string done = "complete\n";
     for (size_t i = 0; i < report.stages.size(); ++i) done += report.stages[i].stage + " " + fingerprints[i] + "\n";
-    write_file_atomic(workdir / kDoneMarker, done);
+    write_renamed(workdir / kDoneMarker, done);
   }
   report.complete = true;
   return report;

@@ -7,6 +7,7 @@
 #include "io/file_util.hpp"
 #include "io/mmcif.hpp"
 #include "io/pdb.hpp"
+#include "pipeline/files.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -19,7 +20,7 @@ class InputStage final : public Stage {
   std::string settings() const override { return "id=" + t_.id + "\nsequence=" + t_.sequence + "\n"; }
   std::vector<std::string> outputs() const override { return {kQueryFile}; }
   void run(const fs::path&, const fs::path& tmp) override {
-    write_file_atomic(tmp / kQueryFile, format_fasta({SequenceRecord{t_.id, "", t_.sequence, 0}}));
+    write_plain(tmp / kQueryFile, format_fasta({SequenceRecord{t_.id, "", t_.sequence, 0}}));
   }
 
  private:
@@ -42,7 +43,7 @@ class MsaStage final : public Stage {
     A3m msa = src_->search(t_.id, query.at(0).sequence);
     if (msa.rows.empty() || msa.aligned(0) != query[0].sequence)
       throw InternalError("MSA source '" + src_->name() + "' returned an alignment whose first row is not the query");
-    write_a3m(tmp / kMsaFile, msa);
+    write_plain(tmp / kMsaFile, format_a3m(msa));
   }
 
  private:
@@ -78,8 +79,8 @@ class PredictStage final : public Stage {
     p.model.name = t_.id;
     std::vector<std::string> remarks = {"TriFold model of " + t_.id + ", method " + m_->name(),
                                         "B-factor column: per-residue " + p.confidence_name + " (0-100)"};
-    write_pdb(tmp / kModelPdb, p.model, remarks);
-    write_mmcif(tmp / kModelCif, p.model, t_.id);
+    write_plain(tmp / kModelPdb, format_pdb(p.model, remarks));
+    write_plain(tmp / kModelCif, format_mmcif(p.model, t_.id));
     double mean = 0;
     for (double c : p.confidence) mean += c;
     mean = p.confidence.empty() ? 0 : mean / static_cast<double>(p.confidence.size());
@@ -87,7 +88,7 @@ class PredictStage final : public Stage {
     j.set("target", t_.id).set("method", m_->name()).set("confidence", p.confidence_name);
     j.set("length", n).set("mean", mean).raw("per_residue", json_number_array(p.confidence, 2));
     j.raw("details", p.extra.str(1));
-    write_file_atomic(tmp / kConfidenceJson, j.str() + "\n");
+    write_plain(tmp / kConfidenceJson, j.str() + "\n");
   }
 
  private:

@@ -55,6 +55,7 @@ int run_batch(const std::vector<std::string>& args) {
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop every target after this stage: input | msa")
       ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
+      ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)")
       ("shard", po::value<std::string>()->default_value(""), "i/n: process targets k with k mod n == i (default: from SLURM_ARRAY_TASK_ID/COUNT, else 0/1)")
       ("retry-failed", po::bool_switch(), "rerun targets whose last run failed (default: keep their failure)")
       ("partial-ok", po::bool_switch(), "exit 0 even when targets failed (their failures stay in the index)")
@@ -92,6 +93,11 @@ int run_batch(const std::vector<std::string>& args) {
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();
+  for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
+    s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   b.retry_failed = vm["retry-failed"].as<bool>();
 
   std::string submit = vm["submit"].as<std::string>();
@@ -119,10 +125,14 @@ int run_batch(const std::vector<std::string>& args) {
     if (!s.method.empty()) common.insert(common.end(), {"--method", s.method});
     common.insert(common.end(), {"--max-length", std::to_string(s.max_length)});
     if (b.retry_failed) common.push_back("--retry-failed");
-    // Fail fast here rather than in every array task: database, weights and method must be usable.
+    for (const auto& [k, v] : s.method_options) common.insert(common.end(), {"--method-option", k + "=" + v});
+    // Fail fast here rather than in every array task: database, weights and method must be usable. The
+    // network array runs every stage, whatever --stop-after says.
     bool need_search = false;
     for (const auto& t : targets) need_search = need_search || t.a3m.empty();
-    pl::make_resources(s, need_search);
+    pl::Settings full = s;
+    full.stop_after.clear();
+    pl::make_resources(full, need_search);
     auto sc = pl::make_slurm_scripts(so, self_path(), common, b.out, targets.size(), TRIFOLD_VERSION);
     if (vm["dry-run"].as<bool>()) {
       std::cout << "# " << sc.msa_path.string() << "\n" << sc.msa << "\n# " << sc.net_path.string() << "\n"

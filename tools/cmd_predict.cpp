@@ -23,7 +23,8 @@ int run_predict(const std::vector<std::string>& args) {
       ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop after this stage: input | msa")
-      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)");
+      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
+      ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
   po::variables_map vm;
   if (!parse("predict", "--fasta F [--a3m FILE | --db DB] --out DIR [options]", args, o, {}, vm)) return 0;
   pl::Settings s;
@@ -36,6 +37,11 @@ int run_predict(const std::vector<std::string>& args) {
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();
+  for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
+    s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
   std::string out = vm["out"].as<std::string>();
   if (out.empty()) throw InputError("trifold predict: --out DIR is required");
   std::string fasta = vm["fasta"].as<std::string>(), a3m = vm["a3m"].as<std::string>();
