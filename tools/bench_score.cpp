@@ -511,7 +511,8 @@ int run_bench_score(const std::vector<std::string>& args) {
       g.xmin = g.ymin = 0;
       g.xmax = g.ymax = 100;
       g.diagonal = true;
-      svg::Series a{"TriFold", "#1f77b4", {}, {}}, b{"TMscore program", "#d62728", {}, {}};
+      svg::Series a{"TriFold", "#1f77b4", {}, {}, 5.5, true}, b{"TMscore program", "#d62728", {}, {}, 2.5, false},
+          e{"TriFold GDT-TS*", "#2ca02c", {}, {}, 3, false};
       svg::Chart t = g;
       t.title = "TM-score: TriFold vs published (CASP official)";
       t.xlabel = "published TM-score";
@@ -521,15 +522,18 @@ int run_bench_score(const std::vector<std::string>& args) {
       for (auto* j : ok) {
         if (!j->published) continue;
         a.x.push_back((*j->published)[0]), a.y.push_back(100 * j->score.tm.gdt_ts);
+        e.x.push_back((*j->published)[0]), e.y.push_back(100 * j->score.tm.gdt_ts_ext);
         ta.x.push_back((*j->published)[2]), ta.y.push_back(j->score.tm.tm_score);
         if (j->tmscore) {
           b.x.push_back((*j->published)[0]), b.y.push_back((*j->tmscore)[1]);
           tb.x.push_back((*j->published)[2]), tb.y.push_back((*j->tmscore)[0]);
         }
       }
-      g.series = {a};
+      g.series = {a, e};
       t.series = {ta};
       if (!b.x.empty()) g.series.push_back(b), t.series.push_back(tb);
+      svg::fit_square_range(g, 1.0, 5.0, 0.0, 100.0);
+      svg::fit_square_range(t, 0.01, 0.05, 0.0, 1.0);
       write_file_atomic(outdir / "plots" / "gdt_ts_vs_published.svg", svg::render(g));
       write_file_atomic(outdir / "plots" / "tm_vs_published.svg", svg::render(t));
     }
