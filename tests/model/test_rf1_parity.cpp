@@ -155,6 +155,19 @@ TEST_P(Rf1Parity, WholeIterBlocks) {
   }
 }
 
+// Steps a–d of the SE(3) blocks (IterBlock_w_Str, FinalBlock) are the same 2-track code under another
+// prefix: from the block's dumped (msa, pair) inputs they must reproduce what the block feeds to Str2Str.
+TEST_P(Rf1Parity, TwoTrackStepsOfStrBlocks) {
+  const auto& g = *fx->g;
+  for (const std::string p : {"feat_extractor.iter_block_2.0", "feat_extractor.final"}) {
+    if (!g.has(m(p + ".str2str/in0"))) continue;
+    Tensor msa = ref(g, m(p + "/in0")), pair = ref(g, m(p + "/in1"));
+    iter_block(fx->w, p, fx->d, msa, pair);
+    check(tag(p + " steps a-d msa"), msa, ref(g, m(p + ".str2str/in0")));
+    check(tag(p + " steps a-d pair"), pair, ref(g, m(p + ".str2str/in1")));
+  }
+}
+
 TEST_P(Rf1Parity, InitStr) {
   const auto& g = *fx->g;
   const std::string p = "feat_extractor.init_str";
