@@ -107,6 +107,7 @@ struct TensorSpec {
   std::string key;        // storage key (root storage for legacy views)
   StorageType type{};
   int64_t offset = 0;     // elements
+  int64_t declared = -1;  // storage element count from the persistent id (zip: must match the entry size)
   std::vector<int64_t> size, stride;
 };
 
@@ -125,6 +126,7 @@ class Reader {
       fail("tensor '" + name + "': unsupported storage type " + a->items[1]->describe());
     if (!a->items[2]->is(K::Str)) fail("tensor '" + name + "': storage key is " + a->items[2]->describe());
     t.key = a->items[2]->s;
+    if (a->items[4]->is(K::Int)) t.declared = a->items[4]->i;
     // Legacy views: (view_key, offset, size) into the root storage.
     if (a->items.size() >= 6 && a->items[5]->is(K::Tuple) && a->items[5]->items.size() == 3 &&
         a->items[5]->items[1]->is(K::Int))
@@ -210,7 +212,10 @@ class Reader {
     out.dtype = t.type.dtype;
     out.shape = t.size;
     int64_t n = 1, last = t.offset;
+    constexpr int64_t kMax = int64_t{1} << 40;  // guards the products below against overflow on corrupt input
     for (size_t d = 0; d < t.size.size(); ++d) {
+      if (t.size[d] > kMax || t.stride[d] > kMax || (t.size[d] > 0 && n > kMax / t.size[d]))
+        fail("tensor '" + name + "': implausible size/stride (corrupt file)");
       n *= t.size[d];
       if (t.size[d] > 0) last += (t.size[d] - 1) * t.stride[d];
     }
@@ -328,6 +333,9 @@ Checkpoint read_zip(std::string_view data, const std::string& what) {
     }
     if (bytes.size() % static_cast<size_t>(spec.type.elem_size))
       rd.fail("storage '" + spec.key + "' size is not a multiple of its element size");
+    if (spec.declared >= 0 && static_cast<uint64_t>(spec.declared) * static_cast<uint64_t>(spec.type.elem_size) != bytes.size())
+      rd.fail("storage '" + spec.key + "': " + std::to_string(bytes.size()) + " bytes, but the pickle declares " +
+              std::to_string(spec.declared) + " elements of " + std::to_string(spec.type.elem_size) + " bytes");
     ck.tensors.push_back(rd.materialise(name, spec, bytes, static_cast<int64_t>(bytes.size()) / spec.type.elem_size));
   }
   return ck;
@@ -373,8 +381,10 @@ Checkpoint read_legacy(std::string_view data, const std::string& what) {
     int64_t count;
     std::memcpy(&count, data.data() + pos, 8);
     pos += 8;
+    if (count < 0 || static_cast<uint64_t>(count) > data.size() - pos)
+      rd.fail("storage '" + k->s + "' runs past the end of the file (truncated)");
     uint64_t nbytes = static_cast<uint64_t>(count) * static_cast<uint64_t>(it->second.elem_size);
-    if (count < 0 || nbytes > data.size() - pos)
+    if (nbytes > data.size() - pos)
       rd.fail("storage '" + k->s + "' runs past the end of the file (truncated)");
     storages[k->s] = {data.substr(pos, nbytes), count};
     pos += nbytes;
@@ -393,8 +403,10 @@ Checkpoint read_legacy(std::string_view data, const std::string& what) {
 
 Checkpoint read_checkpoint(const fs::path& path) {
   MappedFile f(path);
-  std::string_view d = f.view();
-  const std::string what = path.string();
+  return read_checkpoint_data(f.view(), path.string());
+}
+
+Checkpoint read_checkpoint_data(std::string_view d, const std::string& what) {
   if (d.size() >= 4 && d.substr(0, 4) == std::string_view("PK\x03\x04", 4)) return read_zip(d, what);
   if (d.size() >= 2 && static_cast<uint8_t>(d[0]) == 0x80 && static_cast<uint8_t>(d[1]) <= 5)
     return read_legacy(d, what);

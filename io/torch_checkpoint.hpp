@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace trifold::torch {
@@ -34,5 +35,8 @@ struct Checkpoint {
 // Throws InputError naming the file for anything that is not a readable checkpoint: truncated files, other
 // file types, unsupported pickle opcodes or storage types, tensors that point outside their storage.
 Checkpoint read_checkpoint(const std::filesystem::path& path);
+
+// The same for a checkpoint already in memory (the whole file's bytes); `what` names it in error messages.
+Checkpoint read_checkpoint_data(std::string_view bytes, const std::string& what);
 
 }  // namespace trifold::torch

@@ -106,6 +106,9 @@ std::string_view Archive::read(const Entry& e, std::string& scratch) const {
     if (e.compressed_size != e.size) throw bad("stored entry with different compressed and plain sizes");
     out = raw;
   } else if (e.method == 8) {
+    // Deflate cannot expand more than 1032:1; a larger claimed size is a corrupt header, not a reason to
+    // allocate gigabytes.
+    if (e.size / 1032 > e.compressed_size + 1) throw bad("implausible uncompressed size (corrupt header)");
     scratch.assign(e.size, '\0');
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) throw bad("zlib inflateInit2 failed");

@@ -253,7 +253,7 @@ class Builder {
     add("msa_emb.pos_q.pe.weight", {2, c.d_msa}, Init::Embedding);
     // Templ_emb
     linear("templ_emb.proj", 3 * 2 + 10 + 1, c.d_templ);
-    add("templ_emb.pos.div_term", {(c.d_templ / 2 + 1) / 2}, Init::DivTerm, 1, true);
+    add("templ_emb.pos.div_term", {(c.d_templ / 2 + 1) / 2}, Init::DivTerm, c.d_templ / 2, true);
     axial_layer("templ_emb.encoder_L.layers.0", c.d_templ, c.n_head_templ, c.performer_L_nb_features);
     ln("templ_emb.norm", c.d_templ);
     linear("templ_emb.to_attn", c.d_templ, 1);
@@ -261,7 +261,7 @@ class Builder {
     add("pair_emb.emb.weight", {21, c.d_pair / 2}, Init::Embedding);
     ln("pair_emb.norm_templ", c.d_templ);
     linear("pair_emb.projection", 2 * (c.d_pair / 2) + c.d_templ + 1, c.d_pair);
-    add("pair_emb.pos.div_term", {(c.d_pair / 2 + 1) / 2}, Init::DivTerm, 1, true);
+    add("pair_emb.pos.div_term", {(c.d_pair / 2 + 1) / 2}, Init::DivTerm, c.d_pair / 2, true);
     // IterativeFeatureExtractor
     pair2pair("feat_extractor.initial");
     for (int i = 0; i < c.n_module; ++i) two_track("feat_extractor.iter_block_1." + std::to_string(i));

@@ -18,7 +18,7 @@ enum class Init {
   Gaussian,      // N(0, (1/sqrt(fan_in))^2): SE(3) 1x1 channel mixers
   SmallGaussian, // N(0, 0.1^2): SE(3) GNormBias biases
   MsaPE,         // buffer: sinusoid table pe[0, pos, 2k] = sin(pos * 10000^(-2k/d)), pe[.., 2k+1] = cos(...)
-  DivTerm,       // buffer: 2-D PE frequencies exp(-2k * ln(10000) / (d/2)), k = 0 .. ceil(d/4)-1
+  DivTerm,       // buffer: 2-D PE frequencies exp(-2k * ln(10000) / h), h = d/2 (in fan_in), k < ceil(h/2)
   Performer,     // buffer: Performer projection matrix, gaussian orthogonal random features (nb, d_k)
 };
 
@@ -27,7 +27,7 @@ struct TensorSpec {
   Shape shape;            // PyTorch layout: Linear (out, in), Conv2d (out, in, kh, kw)
   bool buffer = false;    // registered buffer (PE table, div_term, projection_matrix), not a parameter
   Init init = Init::Uniform;
-  int64_t fan_in = 1;     // for Uniform / Gaussian
+  int64_t fan_in = 1;     // for Uniform / Gaussian; d/2 for DivTerm
   float scale = 1.0f;     // applied after init (SE(3) radial output layers: 1/sqrt(F_in), golden README recipe)
 };
 

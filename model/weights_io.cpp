@@ -3,6 +3,7 @@
 
 #include "io/error.hpp"
 #include "io/torch_checkpoint.hpp"
+#include "model/weights_infer.hpp"
 
 namespace trifold::model {
 
@@ -13,6 +14,7 @@ Weights load_checkpoint(const std::filesystem::path& path) {
     if (w.tensors.count(t.name)) throw InputError(path.string() + ": duplicate state dict key '" + t.name + "'");
     w.tensors.emplace(t.name, Tensor(t.shape, std::move(t.data)));
   }
+  w.config = infer_config(w, ModelConfig{});
   return w;
 }
 

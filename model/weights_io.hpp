@@ -12,7 +12,9 @@ namespace trifold::model {
 // or a bare state dict) into Weights: one fp32 tensor per state_dict key, named by the key, shapes as in
 // PyTorch (Linear weights (out, in), convs (out, in, kh, kw)). Every entry is kept, including the buffers
 // `*.pos.pe`, `*.pos.div_term`, `*.projection_matrix` and the int64 `calls_since_last_redraw` counters
-// (as float values). `config` is left at its defaults here. Throws InputError naming the file on bad input.
+// (as float values). `config` is inferred from the shapes (infer_config with the official values as base, so
+// SE3_param/REF_param.n_heads = 4; use convert_checkpoint for other head counts and for full validation).
+// Throws InputError naming the file on bad input.
 Weights load_checkpoint(const std::filesystem::path& path);
 
 }  // namespace trifold::model

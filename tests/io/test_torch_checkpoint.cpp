@@ -191,7 +191,7 @@ TEST(TorchCheckpoint, HandMadeLegacyStridesAndDtypes) {
   check_fake(torch::read_checkpoint(dir / "fake.pt"));
 }
 
-// Zip layout built with the `zip` program: deflated (default) and stored (-0) entries.
+// Zip layout built with the `zip` program: deflated, stored and zip64 archives.
 TEST(TorchCheckpoint, HandMadeZipStoredAndDeflated) {
   TRIFOLD_REQUIRE_PROGRAM("zip");
   test::ScratchDir dir("torch_zip");
@@ -202,12 +202,38 @@ TEST(TorchCheckpoint, HandMadeZipStoredAndDeflated) {
   write_bytes(dir / "arch/data/2", kLong);
   write_bytes(dir / "arch/data/3", kFloat);
   write_bytes(dir / "arch/version", "3\n");
-  for (const char* level : {"-9", "-0"}) {
-    fs::path out = dir / (std::string("fake") + level + ".pt");
-    auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X " + level + " -r '" + out.string() +
+  // deflate, stored, and stored with forced zip64 records (-fz: zip64 end-of-central-directory + extra fields)
+  const char* variants[][2] = {{"deflate", "-9"}, {"stored", "-0"}, {"zip64", "-0 -fz"}};
+  for (const auto& [tag, flags] : variants) {
+    fs::path out = dir / (std::string("fake_") + tag + ".pt");
+    auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X " + flags + " -r '" + out.string() +
                                "' arch/data.pkl arch/data arch/version");
     ASSERT_EQ(r.status, 0) << r.output;
     check_fake(torch::read_checkpoint(out));
+    // Truncations and single-byte corruptions of the archive: read or trifold::Error, never a crash.
+    const std::string good = read_file(out);
+    int failures = 0;
+    for (size_t i = 0; i < 2 * good.size(); ++i) {
+      std::string bad = i < good.size() ? good.substr(0, i) : good;
+      if (i >= good.size()) bad[i - good.size()] = static_cast<char>(bad[i - good.size()] ^ 0x5a);
+      try {
+        torch::read_checkpoint_data(bad, "fuzz");
+      } catch (const Error&) {
+        ++failures;
+      }
+    }
+    EXPECT_GE(failures, static_cast<int>(good.size())) << tag;  // at least every truncation fails
+  }
+  // A storage entry whose size disagrees with the element count in the pickle.
+  write_bytes(dir / "arch/data/3", kFloat + raw<float>({5.5f}));
+  auto r = test::run_command("cd '" + dir.path().string() + "' && zip -q -X -0 -r mismatch.pt arch/data.pkl arch/data");
+  ASSERT_EQ(r.status, 0) << r.output;
+  try {
+    torch::read_checkpoint(dir / "mismatch.pt");
+    ADD_FAILURE() << "size mismatch not detected";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("storage '3': 20 bytes, but the pickle declares 4 elements"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -237,6 +263,31 @@ TEST(TorchCheckpoint, BadInputsGiveClearErrors) {
   EXPECT_NE(error_of(dir / "text.pt").find("not a PyTorch checkpoint"), std::string::npos);
   write_bytes(dir / "empty.pt", "");
   EXPECT_NE(error_of(dir / "empty.pt").find("not a PyTorch checkpoint"), std::string::npos);
+}
+
+// Every truncation length and every single-byte corruption of a small legacy checkpoint either reads or
+// throws trifold::Error; nothing crashes, hangs or throws anything else (run under ASan with
+// -DTRIFOLD_SANITIZE=ON to also catch silent out-of-bounds reads).
+TEST(TorchCheckpoint, CorruptedBytesNeverCrash) {
+  const std::string good = legacy_file(fake_tensors());
+  int errors = 0, ok = 0;
+  auto attempt = [&](const std::string& bytes) {
+    try {
+      torch::read_checkpoint_data(bytes, "fuzz");
+      ++ok;
+    } catch (const Error&) {
+      ++errors;
+    }
+  };
+  for (size_t n = 0; n < good.size(); ++n) attempt(good.substr(0, n));
+  const int truncation_errors = errors;
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+    attempt(bad);
+  }
+  EXPECT_EQ(ok + errors, static_cast<int>(2 * good.size()));
+  EXPECT_EQ(truncation_errors, static_cast<int>(good.size()));  // every strict truncation must fail
 }
 
 TEST(TorchCheckpoint, TruncatedRealCheckpointsFail) {

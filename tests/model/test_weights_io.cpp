@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "model/weight_table.hpp"
 #include "model/weights_io.hpp"
 #include "tests/common/test_data.hpp"
 
@@ -18,6 +19,8 @@ TEST(WeightsIo, LoadCheckpointKeysAndShapes) {
   EXPECT_EQ(w.get("feat_extractor.iter_block_2.0.str2str.se3.Gblock.0.GMAB.v.kernel_unary.(0,1).rp.net.0.weight")
                 .shape(),
             (Shape{32, 33}));  // RadialFunc first Linear: edge features 32 + |d|
+  // Hyper-parameters inferred from the shapes; tiny's SE(3) head counts equal the official default 4.
+  EXPECT_EQ(hyper_parameters(w.config), hyper_parameters(preset_config("tiny")));
 }
 
 TEST(WeightsIo, BothFormatsLoadIdentically) {
