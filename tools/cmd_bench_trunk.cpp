@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -29,7 +30,7 @@ double peak_rss_mib() {
 // tensors the trunk uses are built (SE(3) blocks, final block and refinement are skipped). Linear/conv
 // weights ~ U(±1/sqrt(fan_in)), norm gains 1 and shifts 0, embeddings ~ N(0, 1), Performer projections
 // ~ N(0, 1), positional tables computed like the reference constructors.
-model::Weights random_trunk_weights(const std::string& key_table, uint32_t seed) {
+model::Weights random_trunk_weights(const std::string& key_table, uint32_t seed, bool all) {
   std::ifstream in(key_table);
   if (!in) throw InputError("bench-trunk: cannot read key table " + key_table);
   model::Weights w;
@@ -42,8 +43,9 @@ model::Weights random_trunk_weights(const std::string& key_table, uint32_t seed)
     std::getline(ls, key, '\t');
     std::getline(ls, shape_s, '\t');
     std::getline(ls, dtype, '\t');
-    if (key.find("iter_block_2") != std::string::npos || key.find("feat_extractor.final") != std::string::npos ||
-        key.rfind("refine", 0) == 0 || key.find("calls_since_last_redraw") != std::string::npos)
+    if (key.find("calls_since_last_redraw") != std::string::npos) continue;
+    if (!all && (key.find("iter_block_2") != std::string::npos || key.find("feat_extractor.final") != std::string::npos ||
+                 key.rfind("refine", 0) == 0))
       continue;
     model::Shape shape;
     std::string num;
@@ -86,6 +88,21 @@ model::Weights random_trunk_weights(const std::string& key_table, uint32_t seed)
   return w;
 }
 
+// User + system CPU seconds of this process (all threads).
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+double load_average() {
+  std::ifstream f("/proc/loadavg");
+  double v = -1.0;
+  f >> v;
+  return v;
+}
+
 }  // namespace
 
 int run_bench_trunk(const std::vector<std::string>& args) {
@@ -97,14 +114,16 @@ int run_bench_trunk(const std::vector<std::string>& args) {
       ("warmup", po::value<int>()->default_value(1), "untimed warm-up runs")
       ("keys", po::value<std::string>()->default_value("../shared/docs/rosettafold_v1_e2e_state_dict_keys.tsv"),
        "state_dict key/shape table used to build full-size random weights")
-      ("seed", po::value<uint32_t>()->default_value(1), "random seed for weights and MSA");
+      ("seed", po::value<uint32_t>()->default_value(1), "random seed for weights and MSA")
+      ("all-weights", po::bool_switch(), "also build the SE(3)/final/refine tensors (full 136.8 M-parameter model in memory)");
   po::variables_map vm;
   if (!parse("bench-trunk", "trifold bench-trunk [options]", args, opts, {}, vm)) return 0;
   const int l = vm["length"].as<int>(), n = vm["rows"].as<int>();
   const int reps = vm["reps"].as<int>(), warm = vm["warmup"].as<int>();
   if (l < 2 || n < 1 || reps < 1 || warm < 0) throw InputError("bench-trunk: need L >= 2, N >= 1, reps >= 1");
 
-  model::Weights w = random_trunk_weights(vm["keys"].as<std::string>(), vm["seed"].as<uint32_t>());
+  model::Weights w = random_trunk_weights(vm["keys"].as<std::string>(), vm["seed"].as<uint32_t>(),
+                                           vm["all-weights"].as<bool>());
   model::rf1::Trunk trunk(w);
   const auto& d = trunk.dims();
   std::mt19937 rng(vm["seed"].as<uint32_t>() + 1);
@@ -117,26 +136,36 @@ int run_bench_trunk(const std::vector<std::string>& args) {
   model::TrunkInputs in = model::make_inputs_without_templates(msa);
   const double rss_weights = peak_rss_mib();
 
-  std::vector<double> times;
+  std::vector<double> times, cpus;
+  const double load_before = load_average();
   bool finite = true;
   for (int r = 0; r < warm + reps; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_seconds();
     model::rf1::Trunk::State s = trunk.run_to_init_str(in);
     model::rf1::DistanceOutputs o = trunk.distance(s.pair);
     const auto t1 = std::chrono::steady_clock::now();
     for (float v : o.prob_s.vec()) finite = finite && std::isfinite(v);
     for (float v : s.xyz.vec()) finite = finite && std::isfinite(v);
-    if (r >= warm) times.push_back(std::chrono::duration<double>(t1 - t0).count());
+    const double c1 = cpu_seconds();
+    if (r >= warm) {
+      times.push_back(std::chrono::duration<double>(t1 - t0).count());
+      cpus.push_back(c1 - c0);
+    }
   }
   std::sort(times.begin(), times.end());
+  std::sort(cpus.begin(), cpus.end());
   std::cout << "bench-trunk: RoseTTAFold v1 trunk (embeddings + initial + " << d.n_module
             << " IterBlocks + InitStr + DistanceNetwork), fp32 CPU\n"
             << "  N=" << n << " L=" << l << "  d_msa=" << d.d_msa << " d_pair=" << d.d_pair
-            << "  weights: " << w.parameter_count() << " values (trunk subset, random)\n"
+            << "  weights: " << w.parameter_count() << " values (" << (vm["all-weights"].as<bool>() ? "full model" : "trunk subset") << ", random)\n"
             << "  threads: OpenMP " << omp_get_max_threads() << ", OpenBLAS " << openblas_get_num_threads()
             << "  version " << TRIFOLD_VERSION << "\n"
             << "  wall s: median " << times[times.size() / 2] << "  min " << times.front() << "  max " << times.back()
             << "  (" << reps << " reps after " << warm << " warm-up)\n"
+            << "  CPU s (user+sys, all threads): median " << cpus[cpus.size() / 2] << "\n"
+            << "  1-min load average before/after: " << load_before << " / " << load_average()
+            << " (other processes share the cores when this exceeds the thread count)\n"
             << "  peak RSS MiB: " << peak_rss_mib() << " (after weights: " << rss_weights << ")\n"
             << "  outputs finite: " << (finite ? "yes" : "NO") << "\n";
   return finite ? 0 : 1;

@@ -6,7 +6,8 @@
 //    (PyTorch) runs its convolutions and InstanceNorm on NCHW; we keep [L, L, C] throughout so the pair
 //    tensor never has to be transposed between the attention and the ResNet code. conv2d/instance_norm
 //    below take [H, W, C] and produce [H, W, C]; weights keep the PyTorch layout [C_out, C_in, kh, kw].
-//  * Results do not depend on the OpenMP thread count (no cross-thread reductions).
+//  * Our own loops never reduce across threads (fixed chunking), so they do not depend on the thread count;
+//    OpenBLAS's threaded sgemm does round differently with 1 vs 2 threads (~1e-7 relative), like PyTorch.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias);
 // RoseTTAFold's custom LayerNorm over the last axis: a·(x−μ)/sqrt(σ²+eps) + b, σ² biased. Same math as
 // nn.LayerNorm; both are provided so rounding order can follow the module actually used.
 Tensor layer_norm(const Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
+// In-place variant of layer_norm (saves one copy of large tensors).
+void layer_norm_(Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
 // torch.nn.LayerNorm: (x−μ)/sqrt(σ²+eps)·w + b.
 Tensor layer_norm_torch(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
 // InstanceNorm2d(affine) on a channel-last map x [H, W, C]: per channel, statistics over all H·W

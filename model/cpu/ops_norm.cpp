@@ -8,19 +8,19 @@
 namespace trifold::model::cpu {
 namespace {
 
+// y may alias x (row statistics are computed before the row is written).
 template <bool kCustom>
-Tensor layer_norm_impl(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
+void layer_norm_rows(const Tensor& x, const Tensor& g, const Tensor& b, float eps, float* ydata) {
   const int64_t d = x.dim(-1);
   TRIFOLD_CHECK(g.numel() == d && b.numel() == d,
                 "layer_norm: parameters of size " + std::to_string(g.numel()) + " for input " + shape_str(x.shape()));
   const int64_t rows = d ? x.numel() / d : 0;
-  Tensor y(x.shape());
   const float* gp = g.data();
   const float* bp = b.data();
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x.data() + r * d;
-    float* yr = y.data() + r * d;
+    float* yr = ydata + r * d;
     // Two-pass statistics in double: the result is then independent of summation order up to fp32 rounding.
     double mean = 0.0;
     for (int64_t c = 0; c < d; ++c) mean += xr[c];
@@ -40,6 +40,12 @@ Tensor layer_norm_impl(const Tensor& x, const Tensor& g, const Tensor& b, float 
         yr[c] = (xr[c] - m) / sd * gp[c] + bp[c];
     }
   }
+}
+
+template <bool kCustom>
+Tensor layer_norm_impl(const Tensor& x, const Tensor& g, const Tensor& b, float eps) {
+  Tensor y(x.shape());
+  layer_norm_rows<kCustom>(x, g, b, eps, y.data());
   return y;
 }
 
@@ -47,6 +53,10 @@ Tensor layer_norm_impl(const Tensor& x, const Tensor& g, const Tensor& b, float 
 
 Tensor layer_norm(const Tensor& x, const Tensor& a2, const Tensor& b2, float eps) {
   return layer_norm_impl<true>(x, a2, b2, eps);
+}
+
+void layer_norm_(Tensor& x, const Tensor& a2, const Tensor& b2, float eps) {
+  layer_norm_rows<true>(x, a2, b2, eps, x.data());
 }
 
 Tensor layer_norm_torch(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {

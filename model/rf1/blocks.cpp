@@ -77,7 +77,8 @@ Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const
                         sizeof(float) * static_cast<size_t>(pd));
     }
   }
-  Tensor pair_new = linear(w, p + ".coevol.proj_2", layer_norm(w, p + ".coevol.norm_2d", co));
+  cpu::layer_norm_(co, w.get(p + ".coevol.norm_2d.a_2"), w.get(p + ".coevol.norm_2d.b_2"));
+  Tensor pair_new = linear(w, p + ".coevol.proj_2", co);
   co = Tensor();
   tap_out(tap, p + ".coevol", pair_new);
   // 1-D features f[l] = [Σ_n xw[n, l], xd[0, l]] (2P values), tiled as left (i) and right (j).

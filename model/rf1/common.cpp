@@ -1,4 +1,5 @@
 // RoseTTAFold v1 trunk: dimension inference and the small shared layers (Linear, LayerNorm, FeedForward).
+#include <algorithm>
 #include <cmath>
 
 #include "io/error.hpp"
@@ -37,9 +38,29 @@ Tensor layer_norm(const Weights& w, const std::string& p, const Tensor& x) {
 }
 
 Tensor feed_forward(const Weights& w, const std::string& p, const Tensor& x) {
-  Tensor h = linear(w, p + ".linear1", x);
-  cpu::relu_(h);
-  return linear(w, p + ".linear2", h);
+  // Rows are independent: process them in blocks so the r_ff-wide hidden layer never exists for the whole
+  // MSA at once (4096 rows keep the GEMMs large enough to run at full speed).
+  const Tensor& w1 = w.get(p + ".linear1.weight");
+  const Tensor& w2 = w.get(p + ".linear2.weight");
+  const Tensor* b1 = w.has(p + ".linear1.bias") ? &w.get(p + ".linear1.bias") : nullptr;
+  const Tensor* b2 = w.has(p + ".linear2.bias") ? &w.get(p + ".linear2.bias") : nullptr;
+  const int64_t d = x.dim(-1), hid = w1.dim(0), dout = w2.dim(0);
+  const int64_t rows = d ? x.numel() / d : 0;
+  constexpr int64_t kBlock = 4096;
+  Shape s = x.shape();
+  s.back() = dout;
+  Tensor y(s);
+  Tensor h({std::min(rows, kBlock), hid});
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t nr = std::min(kBlock, rows - r0);
+    cpu::linear_into(x.data() + r0 * d, nr, d, w1, b1, h.data());
+    float* hp = h.data();
+    const int64_t nh = nr * hid;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < nh; ++i) hp[i] = hp[i] > 0.0f ? hp[i] : 0.0f;
+    cpu::linear_into(h.data(), nr, hid, w2, b2, y.data() + r0 * dout);
+  }
+  return y;
 }
 
 std::vector<float> signed_log_seqsep(const std::vector<int32_t>& idx) {

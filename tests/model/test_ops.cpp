@@ -113,6 +113,9 @@ TEST(CpuOps, LayerNormBothFlavours) {
   }
   expect_close(cpu::layer_norm(x, g, b), ref);
   expect_close(cpu::layer_norm_torch(x, g, b), ref);
+  Tensor xi = x;
+  cpu::layer_norm_(xi, g, b);
+  expect_close(xi, ref);
 }
 
 TEST(CpuOps, InstanceNormPerChannelOverMap) {
