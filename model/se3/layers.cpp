@@ -212,6 +212,8 @@ Features G1x1SE3::forward(const Features& x) const {
 Features gmab_attention(const Features& v, const Features& k, const Features& q, const Fiber& f_value,
                         const Fiber& f_key, int H, const Graph& g, Tensor* logits_out, Tensor* softmax_out) {
   const int64_t E = g.num_edges(), N = g.n_nodes;
+  for (auto [d, m] : f_value) TRIFOLD_CHECK(m % H == 0, "GMABSE3: value channels not divisible by heads");
+  for (auto [d, m] : f_key) TRIFOLD_CHECK(m % H == 0, "GMABSE3: key channels not divisible by heads");
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(fiber_features(f_key))));
   Tensor logits({E, H}), att({E, H});
   // Logits per edge and head: keys of edge e against the query of its destination.

@@ -5,17 +5,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
-#include <sstream>
 #include <string>
 
 #include "io/hdf5.hpp"
 #include "model/se3/layers.hpp"
 #include "model/tensor.hpp"
 #include "model/weights.hpp"
+#include "model/model_config_json.hpp"
 #include "model/weights_io.hpp"
 #include "tests/common/test_data.hpp"
 
@@ -54,35 +52,13 @@ inline Err compare(const float* got, const float* ref, int64_t n) {
   return e;
 }
 
-// Integer hyper-parameter `key` inside the JSON object `block` of config.json (flat objects only).
-inline int config_int(const std::string& json, const std::string& block, const std::string& key) {
-  auto pos = json.find("\"" + block + "\"");
-  if (pos == std::string::npos) throw std::runtime_error("config.json: no block " + block);
-  auto end = json.find('}', pos);
-  std::string sub = json.substr(pos, end - pos);
-  std::smatch m;
-  std::regex re("\"" + key + "\"\\s*:\\s*(-?[0-9]+)");
-  if (!std::regex_search(sub, m, re)) throw std::runtime_error("config.json: no key " + key + " in " + block);
-  return std::stoi(m[1]);
-}
-
+// SE3_param / REF_param of a golden config (weights/<cfg>/config.json), read with the project's reader.
 inline model::Se3Config se3_config(const std::string& cfg_name, const std::string& block) {
-  std::ifstream in(test::shared_path(golden("weights/" + cfg_name + "/config.json")));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string js = ss.str();
-  model::Se3Config c;
-  c.num_layers = config_int(js, block, "num_layers");
-  c.num_channels = config_int(js, block, "num_channels");
-  c.num_degrees = config_int(js, block, "num_degrees");
-  c.l0_in_features = config_int(js, block, "l0_in_features");
-  c.l0_out_features = config_int(js, block, "l0_out_features");
-  c.l1_in_features = config_int(js, block, "l1_in_features");
-  c.l1_out_features = config_int(js, block, "l1_out_features");
-  c.num_edge_features = config_int(js, block, "num_edge_features");
-  c.div = config_int(js, block, "div");
-  c.n_heads = config_int(js, block, "n_heads");
-  return c;
+  const model::ModelConfig c = model::read_model_config_json(
+      test::shared_path(golden("weights/" + cfg_name + "/config.json")), model::ModelConfig{});
+  if (block == "SE3_param") return c.se3;
+  if (block == "REF_param") return c.ref;
+  throw std::runtime_error("se3_config: unknown block " + block);
 }
 
 // Checkpoints are loaded once per test binary.

@@ -43,7 +43,9 @@ void check_graph(const std::string& file, const std::string& xyz_name, int B, in
   for (int64_t v = 0; v < gr.n_nodes; ++v)
     for (int64_t t = gr.in_ptr[v]; t < gr.in_ptr[v + 1]; ++t) {
       EXPECT_EQ(gr.dst[gr.in_edges[t]], v);
-      if (t > gr.in_ptr[v]) EXPECT_LT(gr.in_edges[t - 1], gr.in_edges[t]);
+      if (t > gr.in_ptr[v]) {
+        EXPECT_LT(gr.in_edges[t - 1], gr.in_edges[t]);
+      }
     }
   std::printf("%s %s: %lld edges, identical\n", file.c_str(), module.c_str(), (long long)gr.num_edges());
 }
