@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
     CoevolutionFoldOptions opt;
     opt.fold.restarts = std::stoi(arg(argc, argv, "--restarts", "8"));
     opt.fold.steps = std::stoi(arg(argc, argv, "--steps", "300"));
-    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.0"));
+    opt.restraints.background_pairs = std::stoi(arg(argc, argv, "--background", "1")) != 0;
+    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.5"));
     opt.contacts.potts.lbfgs.max_iterations = std::stoi(arg(argc, argv, "--iterations", "100"));
     const std::string fold_out = arg(argc, argv, "--fold", "");
     std::printf("# bench_coevolution commit=%s threads=%d msa=%s rows=%zu L=%zu\n",
@@ -141,8 +142,8 @@ int main(int argc, char** argv) {
 
     if (!fold_out.empty()) {
       double t0 = now();
-      structure::Restraints rs = restraints_from_contacts(res.scores, res.length, opt.restraints);
-      structure::FoldResult fr = structure::fold(rs, opt.fold);
+      structure::Restraints rs;
+      structure::FoldResult fr = fold_contacts(res.scores, res.length, opt.restraints, opt.fold, &rs);
       std::vector<double> conf = structure::restraint_confidence(rs, fr.backbone);
       double tf = now() - t0;
       std::string seq = a3m.aligned(0);
@@ -165,8 +166,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < res.length; ++i)
           for (int j = i; j < res.length; ++j)
             rnd[static_cast<size_t>(i) * res.length + j] = rnd[static_cast<size_t>(j) * res.length + i] = u(rng);
-        structure::Restraints rr = restraints_from_contacts(rnd, res.length, opt.restraints);
-        structure::FoldResult f2 = structure::fold(rr, opt.fold);
+        structure::FoldResult f2 = fold_contacts(rnd, res.length, opt.restraints, opt.fold, nullptr);
         std::string path = fold_out + ".random" + std::to_string(r) + ".pdb";
         Structure rm = structure::to_structure(f2.backbone, seq, {}, so);
         write_pdb(path, rm);
