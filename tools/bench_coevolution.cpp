@@ -1,11 +1,17 @@
 // Benchmark and evaluation program for the coevolution predictor (not a test): timing, precision, folding.
 //
 //   bench_coevolution --a3m FILE [--rows N] [--repeat R] [--native PDB --first F --last L]
-//                     [--fold OUT.pdb] [--random-folds K] [--restarts R] [--steps S]
+//                     [--fold OUT.pdb] [--random-folds K] [--restarts R] [--steps S] [--iterations I]
+//                     [--pairs-per-residue P] [--background 0|1]
+// Defaults are the library defaults (CoevolutionFoldOptions{}).
 //
 // --rows N pads/trims the alignment to N sequences (extra rows are copies of random rows with 15% of the
 // columns mutated, seeded) so that the runtime target (L≈150, N≈1000) can be measured on a real MSA.
 #include <omp.h>
+
+#ifndef TRIFOLD_GIT_COMMIT
+#define TRIFOLD_GIT_COMMIT "unknown"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -69,13 +75,14 @@ int main(int argc, char** argv) {
     if (rows > 0) a3m = resize_msa(a3m, rows, 7);
     const int repeat = std::stoi(arg(argc, argv, "--repeat", "1"));
     CoevolutionFoldOptions opt;
-    opt.fold.restarts = std::stoi(arg(argc, argv, "--restarts", "8"));
-    opt.fold.steps = std::stoi(arg(argc, argv, "--steps", "300"));
-    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.0"));
+    opt.fold.restarts = std::stoi(arg(argc, argv, "--restarts", std::to_string(opt.fold.restarts)));
+    opt.fold.steps = std::stoi(arg(argc, argv, "--steps", std::to_string(opt.fold.steps)));
+    opt.restraints.background_pairs = std::stoi(arg(argc, argv, "--background", "1")) != 0;
+    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.5"));
     opt.contacts.potts.lbfgs.max_iterations = std::stoi(arg(argc, argv, "--iterations", "100"));
     const std::string fold_out = arg(argc, argv, "--fold", "");
-    std::printf("# bench_coevolution commit=%s threads=%d msa=%s rows=%zu L=%zu\n",
-                std::getenv("TRIFOLD_COMMIT") ? std::getenv("TRIFOLD_COMMIT") : "?", omp_get_max_threads(),
+    std::printf("# bench_coevolution commit=%s threads=%d msa=%s rows=%zu L=%zu\n", TRIFOLD_GIT_COMMIT,
+                omp_get_max_threads(),
                 a3m_path.c_str(), a3m.rows.size(), a3m.length());
 
     std::vector<double> times;
@@ -141,8 +148,8 @@ int main(int argc, char** argv) {
 
     if (!fold_out.empty()) {
       double t0 = now();
-      structure::Restraints rs = restraints_from_contacts(res.scores, res.length, opt.restraints);
-      structure::FoldResult fr = structure::fold(rs, opt.fold);
+      structure::Restraints rs;
+      structure::FoldResult fr = fold_contacts(res.scores, res.length, opt.restraints, opt.fold, &rs);
       std::vector<double> conf = structure::restraint_confidence(rs, fr.backbone);
       double tf = now() - t0;
       std::string seq = a3m.aligned(0);
@@ -165,8 +172,7 @@ int main(int argc, char** argv) {
         for (int i = 0; i < res.length; ++i)
           for (int j = i; j < res.length; ++j)
             rnd[static_cast<size_t>(i) * res.length + j] = rnd[static_cast<size_t>(j) * res.length + i] = u(rng);
-        structure::Restraints rr = restraints_from_contacts(rnd, res.length, opt.restraints);
-        structure::FoldResult f2 = structure::fold(rr, opt.fold);
+        structure::FoldResult f2 = fold_contacts(rnd, res.length, opt.restraints, opt.fold, nullptr);
         std::string path = fold_out + ".random" + std::to_string(r) + ".pdb";
         Structure rm = structure::to_structure(f2.backbone, seq, {}, so);
         write_pdb(path, rm);

@@ -6,6 +6,10 @@
 // Score the written model with e.g. `TMscore MODEL.pdb PDB` (residue numbers are the native's).
 #include <omp.h>
 
+#ifndef TRIFOLD_GIT_COMMIT
+#define TRIFOLD_GIT_COMMIT "unknown"
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
     ToStructureOptions so;
     so.first_residue_number = first;
     write_pdb(out, to_structure(res.backbone, seq, restraint_confidence(r, res.backbone), so));
+    std::printf("# bench_fold commit=%s\n", TRIFOLD_GIT_COMMIT);
     std::printf("%s L=%zu pairs=%zu restarts=%d steps=%d threads=%d loss=%.4f time median %.2f s (min %.2f, max "
                 "%.2f, %d runs)\n",
                 native.c_str(), bb.size(), res.restrained_pairs, opt.restarts, opt.steps, omp_get_max_threads(),
