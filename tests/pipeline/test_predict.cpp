@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "io/file_util.hpp"
+#include "io/hdf5.hpp"
 #include "io/mmcif.hpp"
 #include "io/pdb.hpp"
 #include "pipeline/method.hpp"
@@ -73,6 +74,19 @@ TEST(Predict, BuiltinSearchAndCoevolutionEndToEnd) {
   EXPECT_NE(config.find("\"msa_source\": \"builtin-search\""), std::string::npos) << config;
   EXPECT_NE(config.find("\"trifold_version\""), std::string::npos);
   EXPECT_NE(read_file(out / pipeline::kTimings).find("\"predict\""), std::string::npos);
+  {
+    h5::File f(out / pipeline::kDistogramH5);
+    auto dist = f.read<float>("dist");
+    const int64_t L = static_cast<int64_t>(recs[2].sequence.size());
+    ASSERT_EQ(dist.shape, (h5::Shape{L, L, 37}));
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j < L; ++j) {
+        if (i == j) continue;
+        double sum = 0;
+        for (int b = 0; b < 37; ++b) sum += dist.data[(i * L + j) * 37 + b];
+        ASSERT_NEAR(sum, 1.0, 1e-4) << i << "," << j;  // probabilities; float sums of 37 bins
+      }
+  }
 
   // Up-to-date rerun: nothing recomputed, outputs untouched.
   auto t = fs::last_write_time(out / pipeline::kModelPdb);
