@@ -34,8 +34,57 @@ std::vector<uint8_t> encode_query(const SequenceRecord& query) {
   return codes;
 }
 
-std::vector<Hit> builtin_search(const std::vector<uint8_t>& query, const SequenceDb& db, const BuiltinOptions& opt) {
-  if (query.empty()) throw InputError("empty query");
+namespace {
+
+// BLOSUM62's background amino-acid frequencies, ARNDCQEGHILKMFPSTWYV.
+constexpr double kBackground[20] = {0.07422, 0.05161, 0.04465, 0.05363, 0.02469, 0.03426, 0.05431,
+                                    0.07415, 0.02621, 0.06792, 0.09891, 0.05815, 0.02499, 0.04742,
+                                    0.03854, 0.05723, 0.05089, 0.01303, 0.03228, 0.07292};
+
+double expected_pair_score(const double* fq, const double* ft) {
+  double e = 0;
+  for (int a = 0; a < kNumAa; ++a)
+    for (int b = 0; b < kNumAa; ++b) e += fq[a] * ft[b] * kBlosum62[a][b];
+  return e;
+}
+
+}  // namespace
+
+double composition_bias(const uint8_t* query, const uint8_t* target, const LocalAlignment& aln, double pseudocounts,
+                        double tolerance) {
+  double fq[20], ft[20];
+  for (int a = 0; a < kNumAa; ++a) fq[a] = ft[a] = pseudocounts * kBackground[a];
+  size_t i = aln.q_begin, j = aln.t_begin, pairs = 0;
+  for (char op : aln.ops) {
+    if (op == 'M') {
+      if (query[i] < kNumAa) fq[query[i]] += 1;
+      if (target[j] < kNumAa) ft[target[j]] += 1;
+      ++pairs;
+      ++i;
+      ++j;
+    } else if (op == 'I') {
+      ++j;
+    } else {
+      ++i;
+    }
+  }
+  double sq = 0, st = 0;
+  for (int a = 0; a < kNumAa; ++a) {
+    sq += fq[a];
+    st += ft[a];
+  }
+  for (int a = 0; a < kNumAa; ++a) {
+    fq[a] /= sq;
+    ft[a] /= st;
+  }
+  const double excess = expected_pair_score(fq, ft) - expected_pair_score(kBackground, kBackground) - tolerance;
+  return excess > 0 ? excess * static_cast<double>(pairs) : 0.0;
+}
+
+std::vector<Hit> builtin_search(const std::vector<uint8_t>& query_in, const SequenceDb& db, const BuiltinOptions& opt) {
+  if (query_in.empty()) throw InputError("empty query");
+  // The masked query is searched and aligned; rows still show the target's own residues.
+  const std::vector<uint8_t> query = opt.mask_low_complexity ? mask_low_complexity(query_in, opt.mask) : query_in;
   QueryWords words(query, opt.prefilter.word_threshold);
   const std::vector<Candidate> cands = prefilter(words, db, opt.prefilter);
 
@@ -61,25 +110,29 @@ std::vector<Hit> builtin_search(const std::vector<uint8_t>& query, const Sequenc
   }
   std::vector<Hit> hits;
   for (size_t c = 0; c < cands.size(); ++c) {
-    const double e = std::exp(log_kmn - opt.lambda * scores[c]);
-    if (e > opt.max_evalue) continue;
+    if (log_kmn - opt.lambda * scores[c] > std::log(opt.max_evalue)) continue;
     Hit h;
     h.target = cands[c].target;
     h.score = scores[c];
-    h.evalue = e;
-    h.bits = (opt.lambda * scores[c] - std::log(opt.K)) / std::log(2.0);
     hits.push_back(std::move(h));
   }
-  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-    return a.score != b.score ? a.score > b.score : a.target < b.target;
-  });
-  if (hits.size() > opt.max_hits) hits.resize(opt.max_hits);
 #pragma omp parallel for schedule(dynamic, 1)
   for (long i = 0; i < static_cast<long>(hits.size()); ++i) {
     Hit& h = hits[i];
-    h.aln = align_local(query.data(), query.size(), db.sequence(h.target), db.length(h.target), opt.gaps);
+    h.aln = align_local_fast(query.data(), query.size(), db.sequence(h.target), db.length(h.target), opt.gaps,
+                             opt.simd);
     TRIFOLD_CHECK(h.aln.score == h.score, "SIMD and traceback Smith-Waterman scores differ");
+    if (opt.bias_pseudocounts >= 0)
+      h.bias = composition_bias(query.data(), db.sequence(h.target), h.aln, opt.bias_pseudocounts, opt.bias_tolerance);
+    const double s = h.score - h.bias;
+    h.evalue = std::exp(log_kmn - opt.lambda * s);
+    h.bits = (opt.lambda * s - std::log(opt.K)) / std::log(2.0);
   }
+  std::erase_if(hits, [&](const Hit& h) { return h.evalue > opt.max_evalue; });
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    return a.evalue != b.evalue ? a.evalue < b.evalue : a.target < b.target;
+  });
+  if (hits.size() > opt.max_hits) hits.resize(opt.max_hits);
   return hits;
 }
 

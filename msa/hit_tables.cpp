@@ -1,6 +1,7 @@
 // HMMER tblout and m8 hit table readers.
 #include "msa/hit_tables.hpp"
 
+#include <cstdlib>
 #include <sstream>
 
 #include "io/error.hpp"
@@ -20,7 +21,7 @@ std::vector<TableHit> read_hmmer_tblout(const std::filesystem::path& path) {
     std::string target, tacc, query, qacc, evalue;
     if (!(f >> target >> tacc >> query >> qacc >> evalue))
       throw InputError(located(path.string(), lineno, "malformed HMMER table row"));
-    out.push_back({query, target, std::stod(evalue)});
+    out.push_back({query, target, std::strtod(evalue.c_str(), nullptr)});
   }
   return out;
 }
@@ -39,7 +40,7 @@ std::vector<TableHit> read_m8(const std::filesystem::path& path, int evalue_colu
     while (std::getline(f, c, '\t')) cols.push_back(c);
     if (static_cast<int>(cols.size()) <= evalue_column)
       throw InputError(located(path.string(), lineno, "m8 row has too few columns"));
-    out.push_back({cols[0], cols[1], std::stod(cols[evalue_column])});
+    out.push_back({cols[0], cols[1], std::strtod(cols[evalue_column].c_str(), nullptr)});
   }
   return out;
 }

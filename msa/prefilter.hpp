@@ -19,7 +19,7 @@ struct PrefilterOptions {
   // Ku * m * n * exp(-lambda_u * S) > max_ungapped_evalue, with m, n the query and target lengths and the
   // ungapped BLOSUM62 Karlin-Altschul parameters lambda_u = 0.3176, Ku = 0.134. This length-aware cut is what
   // keeps Smith-Waterman work low for long queries and long targets.
-  double max_ungapped_evalue = 0.02;
+  double max_ungapped_evalue = 0.05;
   size_t max_candidates = 4000;  // at most this many targets (best ungapped score first) go to Smith-Waterman
 };
 

@@ -11,8 +11,8 @@ namespace trifold::msa {
 
 #if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
 namespace detail {
-int sw_striped_avx2(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*);
-int sw_striped_sse41(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*);
+int sw_striped_avx2(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*);
+int sw_striped_sse41(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*);
 }  // namespace detail
 #endif
 
@@ -58,20 +58,32 @@ SwScorer::SwScorer(const uint8_t* query, size_t qlen, GapCosts gaps, SimdLevel l
 }
 
 int SwScorer::score(const uint8_t* target, size_t tlen) {
+  long q, t;
+  return score_end(target, tlen, q, t);
+}
+
+int SwScorer::score_end(const uint8_t* target, size_t tlen, long& q_last, long& t_last) {
+  q_last = t_last = -1;
   if (tlen == 0) return 0;
   int s = -1;
 #if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
   const int first = gaps_.open + gaps_.extend;
+  long end[2] = {-1, -1};
   if (level_ == SimdLevel::Avx2)
-    s = detail::sw_striped_avx2(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_);
+    s = detail::sw_striped_avx2(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end);
   else if (level_ == SimdLevel::Sse41)
-    s = detail::sw_striped_sse41(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_);
+    s = detail::sw_striped_sse41(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end);
+  q_last = end[0];
+  t_last = end[1];
 #endif
-  if (s < 0) s = sw_score_scalar(query_.data(), query_.size(), target, tlen, gaps_);
+  if (s < 0) s = sw_score_scalar(query_.data(), query_.size(), target, tlen, gaps_, &q_last, &t_last);
   return s;
 }
 
-int sw_score_scalar(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps) {
+int sw_score_scalar(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
+                    long* q_last, long* t_last) {
+  if (q_last) *q_last = -1;
+  if (t_last) *t_last = -1;
   const int first = gaps.open + gaps.extend, ext = gaps.extend;
   // Column vectors over the query, swept along the target.
   std::vector<int> h(qlen + 1, 0), e(qlen + 1, INT_MIN / 2);
@@ -86,7 +98,11 @@ int sw_score_scalar(const uint8_t* query, size_t qlen, const uint8_t* target, si
       const int hij = std::max({0, diag + row[query[i - 1]], e[i], f});
       diag = h[i];
       h[i] = hij;
-      best = std::max(best, hij);
+      if (hij > best) {
+        best = hij;
+        if (q_last) *q_last = static_cast<long>(i - 1);
+        if (t_last) *t_last = static_cast<long>(j);
+      }
     }
   }
   return best;
@@ -164,6 +180,36 @@ LocalAlignment align_local(const uint8_t* query, size_t qlen, const uint8_t* tar
   std::reverse(ops.begin(), ops.end());
   out.ops = std::move(ops);
   return out;
+}
+
+}  // namespace trifold::msa
+
+namespace trifold::msa {
+
+LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
+                                SimdLevel level) {
+  if (qlen == 0 || tlen == 0) return {};
+  long q_last = -1, t_last = -1;
+  SwScorer forward(query, qlen, gaps, level);
+  const int best = forward.score_end(target, tlen, q_last, t_last);
+  if (best <= 0 || q_last < 0) return {};
+  // Reversed prefixes ending at the end cell: the best alignment there ends where the forward one starts.
+  std::vector<uint8_t> rq(query, query + q_last + 1), rt(target, target + t_last + 1);
+  std::reverse(rq.begin(), rq.end());
+  std::reverse(rt.begin(), rt.end());
+  SwScorer backward(rq.data(), rq.size(), gaps, level);
+  long rq_last = -1, rt_last = -1;
+  const int back = backward.score_end(rt.data(), rt.size(), rq_last, rt_last);
+  TRIFOLD_CHECK(back == best && rq_last >= 0, "reverse Smith-Waterman pass disagrees with the forward pass");
+  const size_t q0 = static_cast<size_t>(q_last - rq_last), t0 = static_cast<size_t>(t_last - rt_last);
+  LocalAlignment a = align_local(query + q0, static_cast<size_t>(q_last) + 1 - q0, target + t0,
+                                 static_cast<size_t>(t_last) + 1 - t0, gaps);
+  TRIFOLD_CHECK(a.score == best, "Smith-Waterman traceback inside the located rectangle lost score");
+  a.q_begin += q0;
+  a.q_end += q0;
+  a.t_begin += t0;
+  a.t_end += t0;
+  return a;
 }
 
 }  // namespace trifold::msa

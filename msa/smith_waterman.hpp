@@ -29,6 +29,8 @@ class SwScorer {
   // Best local alignment score (BLOSUM62 half-bits). Exact: 16-bit lanes, redone in 32-bit scalar when a
   // score comes near the 16-bit limit.
   int score(const uint8_t* target, size_t tlen);
+  // Same, and the query and target index of the cell where a best-scoring alignment ends (-1 when score 0).
+  int score_end(const uint8_t* target, size_t tlen, long& q_last, long& t_last);
   SimdLevel level() const { return level_; }
 
  private:
@@ -44,7 +46,8 @@ class SwScorer {
 };
 
 // The same score computed by the plain Gotoh recurrence in O(tlen) memory (the oracle for the SIMD kernels).
-int sw_score_scalar(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps);
+int sw_score_scalar(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
+                    long* q_last = nullptr, long* t_last = nullptr);
 
 // A local alignment: query[q_begin, q_end) against target[t_begin, t_end). ops, from the start: 'M' a residue
 // pair, 'I' a target residue with no query partner (an insertion relative to the query), 'D' a query residue
@@ -59,5 +62,11 @@ struct LocalAlignment {
 // Scalar Smith-Waterman-Gotoh with traceback; O(qlen * tlen) bytes of traceback memory. Ties are broken the same
 // way every time (diagonal before gaps; the end cell with the smallest query, then target position).
 LocalAlignment align_local(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps);
+
+// The same optimal alignment score, found faster for long sequences: SIMD passes locate the alignment's end and
+// (on the reversed sequences) its start, and the traceback runs only inside that rectangle. The alignment may
+// differ from align_local's among equal-scoring ones.
+LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
+                                SimdLevel level = SimdLevel::Auto);
 
 }  // namespace trifold::msa

@@ -5,11 +5,13 @@ namespace trifold::cli {
 
 int run_predict(const std::vector<std::string>& args);
 int run_batch(const std::vector<std::string>& args);
+int run_msa(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"predict", "predict one structure: FASTA/A3M -> MSA -> model PDB/mmCIF with confidence (resumable)", run_predict},
       {"batch", "predict many targets (FASTA, manifest or folder); sharding, Slurm arrays, --submit slurm", run_batch},
+      {"msa", "build a multiple sequence alignment (builtin search, hhblits, jackhmmer, mmseqs2)", run_msa},
   };
   return table;
 }

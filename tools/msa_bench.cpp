@@ -36,10 +36,19 @@ std::string shell_line(const std::string& cmd) {
   return out;
 }
 
+// UniProt headers "sp|P12345|NAME_HUMAN": MMseqs2 reports only the accession, HMMER the whole word; compare
+// by accession.
+std::string canonical_id(const std::string& name) {
+  const size_t a = name.find('|');
+  if (a == std::string::npos) return name;
+  const size_t b = name.find('|', a + 1);
+  return b == std::string::npos ? name.substr(a + 1) : name.substr(a + 1, b - a - 1);
+}
+
 PairSet at_most(const std::vector<msa::TableHit>& hits, double e) {
   PairSet s;
   for (const auto& h : hits)
-    if (h.evalue <= e) s.insert({h.query, h.target});
+    if (h.evalue <= e) s.insert({canonical_id(h.query), canonical_id(h.target)});
   return s;
 }
 
@@ -73,6 +82,10 @@ int main(int argc, char** argv) {
       ("word-threshold", po::value<int>()->default_value(msa::PrefilterOptions{}.word_threshold), "built-in: neighbourhood word score")
       ("min-ungapped", po::value<int>()->default_value(msa::PrefilterOptions{}.min_ungapped_score), "built-in: ungapped score to reach Smith-Waterman")
       ("max-ungapped-evalue", po::value<double>()->default_value(msa::PrefilterOptions{}.max_ungapped_evalue), "built-in: per-target ungapped E-value to reach Smith-Waterman")
+      ("mask-trigger", po::value<double>()->default_value(msa::BuiltinOptions{}.mask_low_complexity ? msa::MaskOptions{}.trigger : -1.0), "built-in: low-complexity trigger entropy (bits; < 0 turns masking off)")
+      ("mask-extension", po::value<double>()->default_value(msa::MaskOptions{}.extension), "built-in: low-complexity extension entropy (bits)")
+      ("bias-pseudocounts", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_pseudocounts), "built-in: composition-bias pseudocounts (< 0 = no correction)")
+      ("bias-tolerance", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_tolerance), "built-in: composition-bias tolerance per pair")
       ("max-candidates", po::value<size_t>()->default_value(msa::PrefilterOptions{}.max_candidates), "built-in: Smith-Waterman candidates per query")
       ("verbose", "debug messages (per-query search statistics)")
       ("help,h", "show this help");
@@ -133,6 +146,11 @@ int main(int argc, char** argv) {
       bo.prefilter.word_threshold = vm["word-threshold"].as<int>();
       bo.prefilter.min_ungapped_score = vm["min-ungapped"].as<int>();
       bo.prefilter.max_ungapped_evalue = vm["max-ungapped-evalue"].as<double>();
+      bo.mask.trigger = vm["mask-trigger"].as<double>();
+      bo.mask.extension = vm["mask-extension"].as<double>();
+      bo.mask_low_complexity = bo.mask.trigger >= 0;
+      bo.bias_pseudocounts = vm["bias-pseudocounts"].as<double>();
+      bo.bias_tolerance = vm["bias-tolerance"].as<double>();
       bo.prefilter.max_candidates = vm["max-candidates"].as<size_t>();
       std::vector<std::vector<msa::Hit>> all(nq);
 #pragma omp parallel for schedule(dynamic, 1)
@@ -145,7 +163,7 @@ int main(int argc, char** argv) {
       std::ofstream tsv(work / "builtin.tsv");
       for (size_t i = 0; i < nq; ++i)
         for (const auto& h : all[i]) {
-          s.insert({queries.names[i], db.names[h.target]});
+          s.insert({canonical_id(queries.names[i]), canonical_id(db.names[h.target])});
           tsv << queries.names[i] << '\t' << db.names[h.target] << '\t' << h.evalue << '\t' << h.score << '\t'
               << h.bits << '\t' << h.aln.identities << '\t' << h.aln.ops.size() << '\n';
         }
