@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <random>
 
 #include "io/error.hpp"
@@ -203,6 +204,15 @@ FoldResult fold(const FoldRestraintSet& set, const FoldOptions& opt, const std::
   } else {
     start = mds_start(L, expected);
     mirror_odd = true;
+    if (opt.start_max_rg > 0) {
+      Vec3 c{0, 0, 0};
+      for (const Vec3& p : start) c = c + p * (1.0 / L);
+      double rg = 0;
+      for (const Vec3& p : start) rg += (p - c).dot(p - c) / L;
+      rg = std::sqrt(rg);
+      if (rg > opt.start_max_rg)
+        for (Vec3& p : start) p = c + (p - c) * (opt.start_max_rg / rg);
+    }
   }
   std::vector<RestartOut> outs(opt.restarts);
   const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
@@ -211,7 +221,7 @@ FoldResult fold(const FoldRestraintSet& set, const FoldOptions& opt, const std::
   FoldResult res;
   res.restrained_pairs = set.pairs();
   for (int r = 0; r < opt.restarts; ++r) {
-    res.restarts.push_back({outs[r].terms});
+    res.restarts.push_back({outs[r].terms, backbone_from_pose(L, outs[r].pos.data(), outs[r].quat.data())});
     if (res.best_restart < 0 || outs[r].terms.total < outs[res.best_restart].terms.total) res.best_restart = r;
   }
   const RestartOut& best = outs[res.best_restart];
@@ -225,6 +235,21 @@ FoldResult fold(const Restraints& restraints, const FoldOptions& opt) {
   FoldRestraintSet set = build_fold_restraints(restraints, opt.energy);
   return fold(set, opt, expected_distances(restraints));
 }
+
+double ca_handedness(const std::vector<Vec3>& ca) {
+  const int L = static_cast<int>(ca.size());
+  if (L < 4) return 0.0;
+  int right = 0, left = 0;
+  const double lo = 20.0 * std::numbers::pi / 180, hi = 100.0 * std::numbers::pi / 180;
+  for (int i = 0; i + 3 < L; ++i) {
+    double d = dihedral(ca[i], ca[i + 1], ca[i + 2], ca[i + 3]);
+    right += d >= lo && d <= hi;
+    left += d <= -lo && d >= -hi;
+  }
+  return static_cast<double>(right - left) / (L - 3);
+}
+
+double compact_start_rg(int length) { return 2.2 * std::pow(static_cast<double>(length), 0.38); }
 
 std::vector<double> restraint_confidence(const Restraints& r, const Backbone& bb, double contact_cutoff) {
   check_restraints(r);

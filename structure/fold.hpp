@@ -18,11 +18,17 @@ struct FoldOptions {
   // distances (shortest-path completed), mirrored on odd restarts (chirality comes from the orientation terms).
   std::vector<Vec3> init_ca;
   double init_noise = 1.0;     // Å, uniform in [-noise, noise] added to every start coordinate
+  // > 0: an MDS start whose radius of gyration exceeds this (Å) is shrunk about its centroid to it. Sparse
+  // restraints (coevolution) leave most distances to the shortest-path bound, i.e. an extended start in which
+  // many restrained pairs sit beyond 20 Å where the distance energy is zero; compact_start_rg() gives a
+  // typical globular value. 0 = no rescaling (network distograms).
+  double start_max_rg = 0.0;
   int threads = 0;             // OpenMP threads over restarts; 0 = runtime default
 };
 
 struct FoldRestart {
   EnergyTerms final_terms;  // full-weight loss (geometry ramp at 1) at the returned coordinates
+  Backbone backbone;        // final N, CA, C of this restart (Å)
 };
 
 struct FoldResult {
@@ -48,6 +54,14 @@ std::vector<double> expected_distances(const Restraints& r);
 // Starting CA coordinates (Å) by classical MDS of a distance matrix ([L, L], -1 = unknown) completed by
 // shortest paths over the known pairs and 3.8 Å between sequence neighbours.
 std::vector<Vec3> mds_start(int length, const std::vector<double>& dist);
+
+// Handedness of a CA trace: (n_right − n_left) / (L − 3) over the CA(i..i+3) virtual dihedrals, right = in
+// [20°, 100°] (α-helix region, ~+50°), left = in [−100°, −20°]. Native proteins score > 0; their mirror images
+// score < 0. Distance-only restraints cannot tell the two apart, so callers use this to pick the hand.
+double ca_handedness(const std::vector<Vec3>& ca);
+
+// Typical radius of gyration of a compact globular protein of L residues: 2.2·L^0.38 Å (Skolnick et al. 1997).
+double compact_start_rg(int length);
 
 // Per-residue confidence in [0,1] from restraint satisfaction: for residue i, the p20-weighted mean over its
 // restrained partners j of the distogram probability mass within ±1 Å of the model's Cβ–Cβ distance

@@ -1,11 +1,17 @@
 // Benchmark and evaluation program for the coevolution predictor (not a test): timing, precision, folding.
 //
 //   bench_coevolution --a3m FILE [--rows N] [--repeat R] [--native PDB --first F --last L]
-//                     [--fold OUT.pdb] [--random-folds K] [--restarts R] [--steps S]
+//                     [--fold OUT.pdb] [--random-folds K] [--restarts R] [--steps S] [--iterations I]
+//                     [--pairs-per-residue P] [--background 0|1]
+// Defaults are the library defaults (CoevolutionFoldOptions{}).
 //
 // --rows N pads/trims the alignment to N sequences (extra rows are copies of random rows with 15% of the
 // columns mutated, seeded) so that the runtime target (L≈150, N≈1000) can be measured on a real MSA.
 #include <omp.h>
+
+#ifndef TRIFOLD_GIT_COMMIT
+#define TRIFOLD_GIT_COMMIT "unknown"
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -19,6 +25,7 @@
 #include "io/fasta.hpp"
 #include "io/pdb.hpp"
 #include "model/coevolution/coevolution.hpp"
+#include "structure/tmscore.hpp"
 
 using namespace trifold;
 using namespace trifold::model::coevolution;
@@ -68,13 +75,14 @@ int main(int argc, char** argv) {
     if (rows > 0) a3m = resize_msa(a3m, rows, 7);
     const int repeat = std::stoi(arg(argc, argv, "--repeat", "1"));
     CoevolutionFoldOptions opt;
-    opt.fold.restarts = std::stoi(arg(argc, argv, "--restarts", "8"));
-    opt.fold.steps = std::stoi(arg(argc, argv, "--steps", "300"));
-    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.0"));
+    opt.fold.restarts = std::stoi(arg(argc, argv, "--restarts", std::to_string(opt.fold.restarts)));
+    opt.fold.steps = std::stoi(arg(argc, argv, "--steps", std::to_string(opt.fold.steps)));
+    opt.restraints.background_pairs = std::stoi(arg(argc, argv, "--background", "1")) != 0;
+    opt.restraints.pairs_per_residue = std::stod(arg(argc, argv, "--pairs-per-residue", "1.5"));
     opt.contacts.potts.lbfgs.max_iterations = std::stoi(arg(argc, argv, "--iterations", "100"));
     const std::string fold_out = arg(argc, argv, "--fold", "");
-    std::printf("# bench_coevolution commit=%s threads=%d msa=%s rows=%zu L=%zu\n",
-                std::getenv("TRIFOLD_COMMIT") ? std::getenv("TRIFOLD_COMMIT") : "?", omp_get_max_threads(),
+    std::printf("# bench_coevolution commit=%s threads=%d msa=%s rows=%zu L=%zu\n", TRIFOLD_GIT_COMMIT,
+                omp_get_max_threads(),
                 a3m_path.c_str(), a3m.rows.size(), a3m.length());
 
     std::vector<double> times;
@@ -94,13 +102,22 @@ int main(int argc, char** argv) {
                 times.front(), times.back(), repeat);
 
     const std::string native = arg(argc, argv, "--native", "");
+    Structure native_structure;
+    if (!native.empty()) native_structure = read_pdb(native);
+    // TM-score / GDT-TS of a model against the native (CA, residue numbers; normalised by the native length).
+    auto score = [&](const Structure& model, const char* what) {
+      if (native.empty()) return;
+      structure::TmScoreResult t = structure::tm_score(model.chains.at(0), native_structure.chains.at(0));
+      std::printf("%s: TM-score %.4f (L_native %d, d0 %.2f A), GDT-TS %.4f\n", what, t.tm_score, t.native_length,
+                  t.d0, t.gdt_ts);
+    };
     std::vector<Vec3> pts;
     std::vector<bool> present;
     int first = 1;
     if (!native.empty()) {
       first = std::stoi(arg(argc, argv, "--first", "1"));
       const int last = std::stoi(arg(argc, argv, "--last", std::to_string(first + res.length - 1)));
-      Structure s = read_pdb(native);
+      const Structure& s = native_structure;
       // Score matrix restricted to the native span: MSA column k is residue k+1 (query numbering).
       const int n = last - first + 1;
       pts.assign(n, {});
@@ -131,18 +148,20 @@ int main(int argc, char** argv) {
 
     if (!fold_out.empty()) {
       double t0 = now();
-      structure::Restraints rs = restraints_from_contacts(res.scores, res.length, opt.restraints);
-      structure::FoldResult fr = structure::fold(rs, opt.fold);
+      structure::Restraints rs;
+      structure::FoldResult fr = fold_contacts(res.scores, res.length, opt.restraints, opt.fold, &rs);
       std::vector<double> conf = structure::restraint_confidence(rs, fr.backbone);
       double tf = now() - t0;
       std::string seq = a3m.aligned(0);
       structure::ToStructureOptions so;
       double mean = 0;
       for (double c : conf) mean += c / conf.size();
-      write_pdb(fold_out, structure::to_structure(fr.backbone, seq, conf, so));
+      Structure model = structure::to_structure(fr.backbone, seq, conf, so);
+      write_pdb(fold_out, model);
       std::printf("fold: %zu restrained pairs, loss %.4f, %.2f s (%d restarts x %d steps), mean confidence %.3f"
                   " -> %s\n", fr.restrained_pairs, fr.terms.total, tf, opt.fold.restarts, opt.fold.steps, mean,
                   fold_out.c_str());
+      score(model, "coevolution model");
       // Baseline: folds from the same number of restraints on random pairs (same profile, same separation
       // rule), i.e. random compact folds of the same chain.
       const int k = std::stoi(arg(argc, argv, "--random-folds", "0"));
@@ -153,11 +172,12 @@ int main(int argc, char** argv) {
         for (int i = 0; i < res.length; ++i)
           for (int j = i; j < res.length; ++j)
             rnd[static_cast<size_t>(i) * res.length + j] = rnd[static_cast<size_t>(j) * res.length + i] = u(rng);
-        structure::Restraints rr = restraints_from_contacts(rnd, res.length, opt.restraints);
-        structure::FoldResult f2 = structure::fold(rr, opt.fold);
+        structure::FoldResult f2 = fold_contacts(rnd, res.length, opt.restraints, opt.fold, nullptr);
         std::string path = fold_out + ".random" + std::to_string(r) + ".pdb";
-        write_pdb(path, structure::to_structure(f2.backbone, seq, {}, so));
+        Structure rm = structure::to_structure(f2.backbone, seq, {}, so);
+        write_pdb(path, rm);
         std::printf("random-restraint fold %d -> %s\n", r, path.c_str());
+        score(rm, "  random-restraint fold");
       }
     }
     return 0;

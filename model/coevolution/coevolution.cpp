@@ -105,12 +105,55 @@ structure::Restraints restraints_from_contacts(const std::vector<double>& scores
     for (int b = 0; b < kPhiBins - 1; ++b) ph[b] = static_cast<float>(phi_bkg[b]);
     ph[kPhiBins - 1] = 0.0f;
   };
+  if (opt.background_pairs) {
+    std::vector<double> bkg(kDistBins - 1, 0.0);
+    double bs = 0;
+    for (int b = 4; b < kDistBins - 1; ++b) bs += (bkg[b] = std::pow((kDistMin + kDistStep * (b + 0.5)) / 19.5, 1.57));
+    for (int i = 0; i < L; ++i)
+      for (int j = 0; j < L; ++j) {
+        if (i == j) continue;
+        set_pair(i, j, 0.0);  // orientations flat, no-contact 0
+        float* d = &r.dist[(static_cast<size_t>(i) * L + j) * kDistBins];
+        for (int b = 0; b < kDistBins - 1; ++b) d[b] = static_cast<float>(bkg[b] / bs);
+      }
+  }
   for (size_t rank = 0; rank < k; ++rank) {
     double p = k > 1 ? opt.p_top + (opt.p_last - opt.p_top) * static_cast<double>(rank) / (k - 1) : opt.p_top;
     set_pair(pairs[rank].first, pairs[rank].second, p);
     set_pair(pairs[rank].second, pairs[rank].first, p);
   }
   return r;
+}
+
+structure::FoldResult fold_contacts(const std::vector<double>& scores, int L, const ContactRestraintOptions& ropt,
+                                    const structure::FoldOptions& fopt, structure::Restraints* contact_restraints) {
+  ContactRestraintOptions only = ropt;
+  only.background_pairs = false;
+  structure::Restraints contacts = restraints_from_contacts(scores, L, only);
+  std::vector<double> expected = structure::expected_distances(contacts);
+  structure::Restraints r = restraints_from_contacts(scores, L, ropt);
+  structure::FoldOptions fo = fopt;
+  if (fo.start_max_rg <= 0 && fo.init_ca.empty()) fo.start_max_rg = structure::compact_start_rg(L);
+  structure::FoldRestraintSet set = structure::build_fold_restraints(r, fo.energy);
+  structure::FoldResult res = structure::fold(set, fo, expected);
+  int pick = -1;
+  for (size_t k = 0; k < res.restarts.size(); ++k) {
+    if (structure::ca_handedness(res.restarts[k].backbone.ca) < 0) continue;
+    if (pick < 0 || res.restarts[k].final_terms.total < res.restarts[pick].final_terms.total) pick = static_cast<int>(k);
+  }
+  if (pick >= 0) {
+    res.best_restart = pick;
+    res.backbone = res.restarts[pick].backbone;
+    res.terms = res.restarts[pick].final_terms;
+  } else {
+    structure::FoldOptions mo = fo;
+    mo.init_ca = res.backbone.ca;
+    for (Vec3& p : mo.init_ca) p.x = -p.x;
+    mo.init_noise = std::min(fo.init_noise, 0.5);
+    res = structure::fold(set, mo, expected);
+  }
+  if (contact_restraints) *contact_restraints = std::move(contacts);
+  return res;
 }
 
 double contact_precision(const std::vector<double>& scores, const std::vector<Vec3>& points,
@@ -137,9 +180,8 @@ double contact_precision(const std::vector<double>& scores, const std::vector<Ve
 CoevolutionModel predict_structure(const A3m& a3m, const CoevolutionFoldOptions& opt) {
   CoevolutionModel m;
   m.contacts = predict_contacts(a3m, opt.contacts);
-  m.restraints = restraints_from_contacts(m.contacts.scores, m.contacts.length, opt.restraints);
   auto t0 = std::chrono::steady_clock::now();
-  m.fold = structure::fold(m.restraints, opt.fold);
+  m.fold = fold_contacts(m.contacts.scores, m.contacts.length, opt.restraints, opt.fold, &m.restraints);
   m.seconds_fold = seconds_since(t0);
   m.confidence = structure::restraint_confidence(m.restraints, m.fold.backbone, opt.fold.energy.contact_cutoff);
   return m;

@@ -32,20 +32,36 @@ CoevolutionResult predict_contacts(const A3m& a3m, const CoevolutionOptions& opt
 // How contact scores become distogram restraints (the bins of structure/restraints.hpp).
 struct ContactRestraintOptions {
   int min_separation = 3;        // pairs with |i−j| below this get no restraint
-  double pairs_per_residue = 1.0;  // restrain the top round(pairs_per_residue·L) pairs by score
+  double pairs_per_residue = 1.5;  // restrain the top round(pairs_per_residue·L) pairs by score
   double p_top = 0.9;            // contact probability of the best pair ...
   double p_last = 0.5;           // ... falling linearly with rank to this for the last restrained pair
   double contact_mean = 6.0;     // Å, Cβ–Cβ distance profile of a contact: Gaussian(mean, sd) on bins < 8 Å
   double contact_sd = 1.2;
+  // All other pairs (i != j) get the distance background itself, p(bin) ∝ (d/19.5)^1.57 over 4–20 Å with no
+  // mass in the no-contact bin: its −log(p/background) energy is flat, leaving only the folding stage's clash
+  // ramp below ~4 Å Cβ–Cβ. Without it unrestrained pairs feel nothing and the chain collapses through itself.
+  bool background_pairs = true;
 };
 
 // Restraints from a symmetric score matrix [L, L]. A restrained pair (i,j) gets, for both (i,j) and (j,i):
 //   dist = p·N(contact_mean, contact_sd) over the bins below 8 Å + (1−p)·uniform over the bins 8–20 Å,
 //   no-contact bin 0; omega/theta uniform over the 36 angle bins and phi ∝ sin-weighted bin area (flat
-//   energies: coevolution says nothing about orientations). All other pairs: no-contact with probability 1,
-//   so the folding stage's p20 > 0.5 filter keeps exactly the restrained pairs.
+//   energies: coevolution says nothing about orientations). All other pairs: the flat background above when
+//   background_pairs, otherwise no-contact with probability 1 (then the folding stage's p20 > 0.5 filter
+//   keeps exactly the restrained pairs).
 structure::Restraints restraints_from_contacts(const std::vector<double>& scores, int length,
                                                const ContactRestraintOptions& opt = {});
+
+// Folds contact restraints: the start is classical MDS of the contact distances completed by shortest paths
+// (background pairs do not count as known), shrunk to a compact radius of gyration (FoldOptions::start_max_rg,
+// set here to structure::compact_start_rg(L) when it is 0), then structure::fold. Contact distances cannot
+// tell a fold from its mirror image, so the hand is chosen by structure::ca_handedness: the lowest-loss
+// restart with handedness >= 0 wins; when every restart is left-handed, the best one's CA trace is mirrored
+// and refolded from there (same options, init_ca = mirrored trace). Returns the fold and fills
+// `contact_restraints` with the contact pairs only (no background), the ones to judge the model against
+// (structure::restraint_confidence).
+structure::FoldResult fold_contacts(const std::vector<double>& scores, int length, const ContactRestraintOptions& ropt,
+                                    const structure::FoldOptions& fopt, structure::Restraints* contact_restraints);
 
 // Top-k precision of a score matrix against reference coordinates: among pairs with both residues present
 // and |i−j| >= min_separation, the round(top_fraction·n) highest-scoring (n = number of present residues;
@@ -63,7 +79,7 @@ struct CoevolutionFoldOptions {
 };
 struct CoevolutionModel {
   CoevolutionResult contacts;
-  structure::Restraints restraints;
+  structure::Restraints restraints;  // contact pairs only (see fold_contacts)
   structure::FoldResult fold;
   std::vector<double> confidence;  // [L] in [0,1], structure::restraint_confidence
   double seconds_fold = 0;

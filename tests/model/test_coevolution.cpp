@@ -7,6 +7,7 @@
 #include "io/pdb.hpp"
 #include "model/coevolution/coevolution.hpp"
 #include "model/coevolution/contact_scores.hpp"
+#include "structure/tmscore.hpp"
 #include "tests/common/test_data.hpp"
 
 using namespace trifold;
@@ -114,6 +115,7 @@ TEST(Coevolution, RestraintsFromContactsSelectExactlyTheTopPairs) {
   s[3 * L + 4] = s[4 * L + 3] = 9.0;     // too close in sequence (|i-j| < 3): ignored
   ContactRestraintOptions opt;
   opt.pairs_per_residue = 2.0 / L;       // two pairs
+  opt.background_pairs = false;
   structure::Restraints r = restraints_from_contacts(s, L, opt);
   structure::FoldRestraintSet set = structure::build_fold_restraints(r, {});
   ASSERT_EQ(set.pairs(), 2u);
@@ -125,6 +127,22 @@ TEST(Coevolution, RestraintsFromContactsSelectExactlyTheTopPairs) {
   double below8 = 0;
   for (int b = 0; b < 12; ++b) below8 += r.d(2, 20)[b];
   EXPECT_NEAR(below8, opt.p_top, 1e-5);  // float storage
+
+  // With background pairs every pair is restrained; the background's distance energy is flat from 4.25 Å
+  // (the bin centre of the first background-corrected bin) to 20 Å and rises below (clash ramp).
+  opt.background_pairs = true;
+  structure::Restraints rb = restraints_from_contacts(s, L, opt);
+  structure::FoldRestraintSet sb = structure::build_fold_restraints(rb, {});
+  EXPECT_EQ(sb.pairs(), static_cast<size_t>(L * (L - 1) / 2));
+  size_t k = 0;
+  while (!(sb.pair_i[k] == 0 && sb.pair_j[k] == 10)) ++k;
+  const float* c = &sb.dist[k * structure::kDistIntervals * 4];
+  double dd;
+  const double e8 = structure::eval_curve(c, structure::kDistIntervals, 0.5, 8.0 + 0.25, &dd);
+  const double e15 = structure::eval_curve(c, structure::kDistIntervals, 0.5, 15.0 + 0.25, &dd);
+  const double e3 = structure::eval_curve(c, structure::kDistIntervals, 0.5, 3.0 + 0.25, &dd);
+  EXPECT_NEAR(e8, e15, 1e-4);  // flat (float coefficients)
+  EXPECT_GT(e3, e8 + 1.0);     // repulsive below 4 Å
 }
 
 // T1078-D1: the shared CASP14 MSA. MSA column k is target residue k+1; the native covers residues 3..131.
@@ -161,4 +179,48 @@ TEST(CoevolutionCasp, T1078LongRangePrecisionBeatsMutualInformation) {
               p_potts, p_mi, p_random);
   EXPECT_GE(p_potts, p_mi);             // the Potts model must not be worse than the MI baseline
   EXPECT_GT(p_potts, 3.0 * p_random);   // and clearly above chance
+}
+
+// The contact → restraint → fold path with perfect contacts: scores = 8 Å − native Cβ distance for native
+// contacts (Cβ < 8 Å), 0 otherwise. Shows what the mapping can do when the contacts are right; the same path
+// with random scores is the random compact-fold baseline.
+TEST(CoevolutionCasp, NativeContactsFoldBetterThanRandomContacts) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1082-D1/native.pdb");
+  Structure nat = read_pdb(test::shared_path("data/casp14/T1082-D1/native.pdb"));
+  const int first = 23, last = 97, L = last - first + 1;
+  structure::Backbone bb = structure::backbone_from_structure(nat, first, last, nullptr);
+  std::vector<double> native_scores(L * L, 0.0), random_scores(L * L, 0.0);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int i = 0; i < L; ++i)
+    for (int j = i + 1; j < L; ++j) {
+      double d = distance(structure::virtual_cb(bb.n[i], bb.ca[i], bb.c[i]),
+                          structure::virtual_cb(bb.n[j], bb.ca[j], bb.c[j]));
+      native_scores[i * L + j] = native_scores[j * L + i] = d < 8.0 ? 8.0 - d : 0.0;
+      random_scores[i * L + j] = random_scores[j * L + i] = u(rng);
+    }
+  ContactRestraintOptions ropt;
+  structure::FoldOptions fopt;
+  fopt.restarts = 4;
+  fopt.steps = 300;
+  structure::Restraints contacts;
+  structure::FoldResult fn = fold_contacts(native_scores, L, ropt, fopt, &contacts);
+  structure::FoldResult fr = fold_contacts(random_scores, L, ropt, fopt, nullptr);
+  structure::ToStructureOptions so;
+  so.first_residue_number = first;
+  const std::string seq(L, 'A');
+  const double tm_native = structure::tm_score(structure::to_structure(fn.backbone, seq, {}, so).chains[0],
+                                               nat.chains[0]).tm_score;
+  const double tm_random = structure::tm_score(structure::to_structure(fr.backbone, seq, {}, so).chains[0],
+                                               nat.chains[0]).tm_score;
+  std::vector<double> conf = structure::restraint_confidence(contacts, fn.backbone);
+  double mean_conf = 0;
+  for (double c : conf) mean_conf += c / L;
+  std::printf("[coevolution] T1082-D1 fold from %.0f native contacts: TM %.3f (random contacts: TM %.3f), "
+              "mean confidence %.3f\n", ropt.pairs_per_residue * L, tm_native, tm_random, mean_conf);
+  // Measured 0.706 vs 0.204 (seeded, deterministic). Bounds leave room for compiler/libm differences while
+  // still requiring the native fold family (TM > 0.5 ≈ same fold) and a clear margin over random contacts.
+  EXPECT_GT(tm_native, tm_random + 0.2);
+  EXPECT_GT(tm_native, 0.5);
+  for (double c : conf) EXPECT_TRUE(c >= 0.0 && c <= 1.0);
 }

@@ -1,0 +1,157 @@
+// `trifold score` and `trifold bench score` through the binary: bad input gives a clear error and a non-zero
+// exit, --pairs output does not depend on the thread count, bench reproduces the published CASP14 table.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "io/file_util.hpp"
+#include "tests/common/test_data.hpp"
+
+using namespace trifold;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kModel = "data/casp14/T1034-D1/models/T1034TS427_1.pdb";
+const char* kNative = "data/casp14/T1034-D1/native.pdb";
+
+std::string bin() { return "'" + test::trifold_binary().string() + "'"; }
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+void write(const fs::path& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.push_back("");
+  return out;
+}
+
+}  // namespace
+
+TEST(ScoreCli, SinglePairTextAndJson) {
+  TRIFOLD_REQUIRE_SHARED(kModel);
+  auto r = test::run_command(bin() + " score " + q(test::shared_path(kModel)) + " " + q(test::shared_path(kNative)));
+  ASSERT_EQ(r.status, 0) << r.output;
+  // Every score is printed with its normalisation.
+  EXPECT_NE(r.output.find("TM-score = 0.9"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("d0 = 4.65"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("L = 156"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("156 residues in common"), std::string::npos) << r.output;
+  auto j = test::run_command(bin() + " score --json " + q(test::shared_path(kModel)) + " " +
+                             q(test::shared_path(kNative)), false);
+  ASSERT_EQ(j.status, 0);
+  EXPECT_NE(j.output.find("\"native_length\": 156"), std::string::npos);
+  EXPECT_NE(j.output.find("\"per_residue\": ["), std::string::npos);
+}
+
+TEST(ScoreCli, BadInputIsAClearErrorWithNonZeroExit) {
+  TRIFOLD_REQUIRE_SHARED(kNative);
+  test::ScratchDir dir("score_cli_bad");
+  const std::string native_text = read_file(test::shared_path(kNative));
+  // Truncated in the middle of an ATOM record's coordinates.
+  size_t cut = native_text.find("ATOM", native_text.size() / 2);
+  write(dir / "truncated.pdb", native_text.substr(0, cut + 40));
+  write(dir / "empty.pdb", "");
+  write(dir / "fasta.pdb", ">seq\nMKTAYIAKQRQISFVKSHFSRQ\n");
+  // All residues renumbered by +1000: no residue in common with the native.
+  std::string renum;
+  std::istringstream in(native_text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("ATOM", 0) == 0 && line.size() > 26) {
+      int n = std::stoi(line.substr(22, 4)) + 1000;
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%4d", n);
+      line.replace(22, 4, buf);
+    }
+    renum += line + "\n";
+  }
+  write(dir / "renumbered.pdb", renum);
+  struct Bad {
+    const char* file;
+    const char* expect;  // part of the message
+  } bad[] = {{"truncated.pdb", "truncated"},
+             {"empty.pdb", "empty.pdb"},
+             {"fasta.pdb", "not a PDB file"},
+             {"renumbered.pdb", "no residue in common"},
+             {"missing.pdb", "missing.pdb"}};
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.file);
+    auto r = test::run_command(bin() + " score " + q(dir / b.file) + " " + q(test::shared_path(kNative)));
+    EXPECT_NE(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("error:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(b.expect), std::string::npos) << r.output;
+  }
+  // Wrong usage is an error too.
+  EXPECT_NE(test::run_command(bin() + " score").status, 0);
+  EXPECT_NE(test::run_command(bin() + " bench nosuchbench").status, 0);
+  // A pairs file with one bad pair: the good ones are still scored, the exit status says something failed.
+  write(dir / "pairs.tsv", test::shared_path(kModel).string() + "\t" + test::shared_path(kNative).string() + "\n" +
+                               (dir / "empty.pdb").string() + "\t" + test::shared_path(kNative).string() + "\n");
+  auto p = test::run_command(bin() + " score -q --pairs " + q(dir / "pairs.tsv"), false);
+  EXPECT_NE(p.status, 0);
+  auto lines = split(p.output, '\n');
+  ASSERT_GE(lines.size(), 3u) << p.output;
+  EXPECT_NE(lines[1].find("0.9586"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("no ATOM/HETATM records"), std::string::npos) << lines[2];
+}
+
+TEST(ScoreCli, PairsOutputIndependentOfThreadCount) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/domains.tsv");
+  test::ScratchDir dir("score_cli_pairs");
+  std::string pairs;
+  int n = 0;
+  for (const auto& d : fs::directory_iterator(test::shared_path("data/casp14"))) {
+    if (!fs::is_directory(d.path() / "models")) continue;
+    for (const auto& m : fs::directory_iterator(d.path() / "models"))
+      if (m.path().extension() == ".pdb") pairs += m.path().string() + "\t" + (d.path() / "native.pdb").string() + "\n", ++n;
+  }
+  ASSERT_GT(n, 10);
+  write(dir / "pairs.tsv", pairs);
+  auto one = test::run_command(bin() + " score -t 1 --pairs " + q(dir / "pairs.tsv"), false);
+  auto two = test::run_command(bin() + " score -t 2 --pairs " + q(dir / "pairs.tsv"), false);
+  auto js1 = test::run_command(bin() + " score -t 1 --json --pairs " + q(dir / "pairs.tsv"), false);
+  auto js2 = test::run_command(bin() + " score -t 2 --json --pairs " + q(dir / "pairs.tsv"), false);
+  ASSERT_EQ(one.status, 0);
+  ASSERT_EQ(two.status, 0);
+  EXPECT_EQ(one.output, two.output);
+  EXPECT_EQ(js1.output, js2.output);
+  EXPECT_EQ(split(one.output, '\n').size(), static_cast<size_t>(n + 2));  // header + n rows + final ""
+}
+
+TEST(ScoreCli, BenchReproducesPublishedCasp14Table) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/published_scores_casp14_AF2_TS427.tsv");
+  test::ScratchDir dir("bench_score");
+  const fs::path set = test::shared_path("data/casp14");
+  auto r = test::run_command(bin() + " bench score -q --reference off --set " + q(set) + " --predictions " + q(set) +
+                             " --published " + q(set / "published_scores_casp14_AF2_TS427.tsv") + " --out " +
+                             q(dir.path()));
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* f : {"scores.tsv", "scores.json", "summary.md", "plots/scores_sorted.svg",
+                        "plots/gdt_ts_vs_published.svg", "plots/tm_vs_published.svg"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  auto rows = split(read_file(dir / "scores.tsv"), '\n');
+  auto header = split(rows[0], '\t');
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
+  int compared = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].empty()) continue;
+    auto f = split(rows[i], '\t');
+    ASSERT_EQ(f.size(), header.size()) << rows[i];
+    if (f[col["published_tm"]].empty()) continue;
+    SCOPED_TRACE(f[col["domain"]]);
+    ++compared;
+    // Acceptance: published TM-score has 2 decimals (rounding alone is up to 0.005); LGA's GDT search
+    // differs from TMscore's by a fraction of a point.
+    EXPECT_NEAR(std::stod(f[col["tm_score"]]), std::stod(f[col["published_tm"]]), 0.01);
+    EXPECT_NEAR(std::stod(f[col["gdt_ts"]]), std::stod(f[col["published_gdt_ts"]]), 1.0);
+  }
+  EXPECT_GE(compared, 20);
+  EXPECT_NE(read_file(dir / "summary.md").find("Against the published scores"), std::string::npos);
+}

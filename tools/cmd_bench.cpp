@@ -1,0 +1,50 @@
+// `trifold bench <name>`: benchmark programs, one per row of a small table (add a row to add a benchmark).
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "io/error.hpp"
+#include "tools/command.hpp"
+
+namespace trifold::cli {
+
+int run_bench_score(const std::vector<std::string>& args);  // tools/bench_score.cpp
+
+namespace {
+
+struct Bench {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+// Benchmarks, in the order `trifold bench --help` lists them.
+const std::vector<Bench>& benches() {
+  static const std::vector<Bench> table = {
+      {"score", "score predictions of a CASP-style set against natives; summary, plots, published-score check",
+       run_bench_score},
+  };
+  return table;
+}
+
+void usage(std::ostream& os) {
+  os << "usage: trifold bench <benchmark> [options]   (trifold bench <benchmark> --help for details)\n\nbenchmarks:\n";
+  for (const auto& b : benches()) {
+    std::string n = b.name;
+    os << "  " << n << std::string(n.size() < 10 ? 10 - n.size() : 1, ' ') << b.summary << "\n";
+  }
+}
+
+}  // namespace
+
+int run_bench(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const auto& b : benches())
+    if (args[0] == b.name) return b.run(std::vector<std::string>(args.begin() + 1, args.end()));
+  throw InputError("trifold bench: unknown benchmark '" + args[0] + "' (see 'trifold bench --help')");
+}
+
+}  // namespace trifold::cli
