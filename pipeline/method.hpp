@@ -20,6 +20,11 @@ struct Prediction {
   std::vector<double> confidence;   // [L], 0..100, higher is better; copied into every atom's B-factor
   std::string confidence_name;      // what the numbers are, e.g. "plddt" or a method-specific score
   JsonObject extra;                 // further method-specific values for confidence.json
+  // Optional Cβ distance distribution [L, L, bins] row-major (written to distogram.h5 when the method's
+  // has_distogram() is true), with a description of the bins and of what the numbers are.
+  std::vector<float> distogram;
+  int distogram_bins = 0;
+  std::string distogram_bin_description, distogram_description;
 };
 
 class MsaSource {
@@ -38,6 +43,7 @@ class Method {
   virtual std::string name() const = 0;
   virtual std::string settings() const = 0;  // canonical "key=value\n" text of every result-changing setting
   virtual std::vector<StageInput> inputs() const { return {}; }  // e.g. the weights file
+  virtual bool has_distogram() const { return false; }  // predict() fills Prediction::distogram
   // msa.rows[0] is the query (= sequence). Throws on failure.
   virtual Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) = 0;
 };

@@ -6,6 +6,7 @@
 #include "io/error.hpp"
 #include "model/coevolution/coevolution.hpp"
 #include "structure/backbone.hpp"
+#include "structure/restraints.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -16,6 +17,7 @@ class CoevolutionMethod final : public Method {
  public:
   CoevolutionMethod(co::CoevolutionFoldOptions o, int threads) : opt_(std::move(o)) { opt_.fold.threads = threads; }
   std::string name() const override { return "coevolution"; }
+  bool has_distogram() const override { return true; }
   std::string settings() const override {
     // Every option that changes the model; threads do not (the folding is thread-count independent).
     std::ostringstream s;
@@ -40,6 +42,12 @@ class CoevolutionMethod final : public Method {
     p.extra.set("neff", m.contacts.neff).set("restrained_pairs", m.fold.restrained_pairs);
     p.extra.set("fold_loss", m.fold.terms.total).set("best_restart", m.fold.best_restart);
     p.extra.set("potts_iterations", m.contacts.report.iterations);
+    p.distogram = m.restraints.dist;
+    p.distogram_bins = structure::kDistBins;
+    p.distogram_bin_description =
+        "Cb-Cb distance: bin k < 36 covers [2 + 0.5k, 2.5 + 0.5k) A (bin 0 also < 2 A), bin 36 = >= 20 A";
+    p.distogram_description =
+        "restraints the model was folded with (coevolution contacts as distance profiles), not a learned distogram";
     // No wall times here: outputs stay byte-identical between runs (timings.json has the stage times).
     p.extra.set("note", "backbone-only model (N, CA, C, O) from MSA coevolution; no network");
     return p;

@@ -34,19 +34,26 @@ class TerminalProgress final : public BatchProgress {
  public:
   ~TerminalProgress() override { std::fputs("\r\033[K", stderr); }
   void target_started(size_t index, size_t total, const std::string& target) override {
-    prefix_ = "[" + std::to_string(index + 1) + "/" + std::to_string(total) + "] " + target;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "[%zu/%zu] ", index + 1, total);
+    prefix_ = buf;
+    prefix_.append(target);
     show(prefix_);
   }
   void target_finished(const std::string& target, const std::string& state) override {
     std::fprintf(stderr, "\r\033[K%s: %s\n", target.c_str(), state.c_str());
   }
   void stage_started(const std::string& target, const std::string& stage) override {
-    show((prefix_.empty() ? target : prefix_) + "  " + stage + " ...");
+    std::string line = prefix_.empty() ? target : prefix_;
+    line.append("  ").append(stage).append(" ...");
+    show(line);
   }
   void stage_finished(const std::string& target, const std::string& stage, bool skipped, double s) override {
     char buf[64];
     std::snprintf(buf, sizeof buf, skipped ? "  %s up to date" : "  %s %.1f s", stage.c_str(), s);
-    show((prefix_.empty() ? target : prefix_) + buf);
+    std::string line = prefix_.empty() ? target : prefix_;
+    line.append(buf);
+    show(line);
   }
 
  private:

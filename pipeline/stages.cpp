@@ -5,6 +5,7 @@
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
+#include "io/hdf5.hpp"
 #include "io/mmcif.hpp"
 #include "io/pdb.hpp"
 #include "pipeline/files.hpp"
@@ -61,7 +62,11 @@ class PredictStage final : public Stage {
     return in;
   }
   std::string settings() const override { return "method=" + m_->name() + "\n" + m_->settings(); }
-  std::vector<std::string> outputs() const override { return {kModelPdb, kModelCif, kConfidenceJson}; }
+  std::vector<std::string> outputs() const override {
+    std::vector<std::string> o = {kModelPdb, kModelCif, kConfidenceJson};
+    if (m_->has_distogram()) o.push_back(kDistogramH5);
+    return o;
+  }
   void run(const fs::path& workdir, const fs::path& tmp) override {
     A3m msa = read_a3m(workdir / kMsaFile);
     std::string seq = msa.aligned(0);
@@ -89,6 +94,17 @@ class PredictStage final : public Stage {
     j.set("length", n).set("mean", mean).raw("per_residue", json_number_array(p.confidence, 2));
     j.raw("details", p.extra.str(1));
     write_plain(tmp / kConfidenceJson, j.str() + "\n");
+    if (m_->has_distogram()) {
+      auto L = static_cast<int64_t>(n);
+      if (p.distogram_bins <= 0 || p.distogram.size() != static_cast<size_t>(L * L * p.distogram_bins))
+        throw InternalError("method '" + m_->name() + "' returned a distogram of the wrong size");
+      h5::File f(tmp / kDistogramH5, h5::File::Mode::Create);
+      f.write("dist", {L, L, p.distogram_bins}, p.distogram.data());
+      f.set_attr("dist", "bins", p.distogram_bin_description);
+      f.set_attr("dist", "description", p.distogram_description);
+      f.set_attr("/", "target", t_.id);
+      f.set_attr("/", "method", m_->name());
+    }
   }
 
  private:

@@ -15,6 +15,7 @@ inline constexpr const char* kModelPdb = "model.pdb";
 inline constexpr const char* kModelCif = "model.cif";
 inline constexpr const char* kConfidenceJson = "confidence.json";
 inline constexpr const char* kConfigJson = "config.json";
+inline constexpr const char* kDistogramH5 = "distogram.h5";
 
 // "input": writes the validated query as query.fasta (a one-record FASTA).
 std::unique_ptr<Stage> make_input_stage(const Target& target);

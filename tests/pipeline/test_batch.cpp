@@ -111,7 +111,9 @@ TEST(Batch, FailuresAreIsolatedRecordedAndRetried) {
   EXPECT_EQ(sum.failed, 3u);
   for (const auto& id : ids) EXPECT_TRUE(fs::exists(b.out / id / kMsaFile)) << id;
   for (const auto& r : sum.rows)
-    if (r.id == "badletter") EXPECT_NE(r.reason.find("residue 4"), std::string::npos) << r.reason;
+    if (r.id == "badletter") {
+      EXPECT_NE(r.reason.find("residue 4"), std::string::npos) << r.reason;
+    }
   EXPECT_FALSE(fs::exists(b.out / "mismatch" / kMsaFile));
   // Index: every target with its state.
   std::string tsv = read_file(b.out / "batch_index.tsv");

@@ -109,7 +109,7 @@ TEST_F(SlurmTest, ArraysRunEveryTarget) {
   if (!fs::exists(test::mmseqs_example("DB.fasta.gz")))
     GTEST_SKIP() << "Debian mmseqs2-examples not installed (its database is the search target)";
   fs::path dir = scratch_->path();
-  auto ids = test::write_example_queries(dir / "targets.fasta", 6, 60);
+  auto ids = test::write_example_queries(dir / "targets.fasta", 6, 36);
   ASSERT_EQ(ids.size(), 6u);
   auto [msa, net] = submit(dir / "targets.fasta", dir / "out", " --db " + test::mmseqs_example("DB.fasta.gz").string());
   ASSERT_FALSE(msa.empty() || net.empty());
