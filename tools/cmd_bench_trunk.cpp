@@ -118,6 +118,7 @@ int run_bench_trunk(const std::vector<std::string>& args) {
       ("all-weights", po::bool_switch(), "also build the SE(3)/final/refine tensors (full 136.8 M-parameter model in memory)");
   po::variables_map vm;
   if (!parse("bench-trunk", "trifold bench-trunk [options]", args, opts, {}, vm)) return 0;
+  openblas_set_num_threads(omp_get_max_threads());  // --threads governs both OpenMP and OpenBLAS
   const int l = vm["length"].as<int>(), n = vm["rows"].as<int>();
   const int reps = vm["reps"].as<int>(), warm = vm["warmup"].as<int>();
   if (l < 2 || n < 1 || reps < 1 || warm < 0) throw InputError("bench-trunk: need L >= 2, N >= 1, reps >= 1");
