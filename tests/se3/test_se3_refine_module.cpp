@@ -1,5 +1,7 @@
 // Refine_module parity: Regen_Network, teacher-forced refinement iterations, and the full early-stop loop.
+#include <cblas.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "model/se3/refine_module.hpp"
 #include "tests/se3/se3_golden.hpp"
@@ -10,6 +12,17 @@ using namespace trifold::model::se3;
 namespace g = trifold::test::se3g;
 
 namespace {
+
+// The refinement loop is dozens of small (L = 20) SE(3) passes; on a shared, oversubscribed test machine
+// thread barriers dominate them, so these tests run single-threaded (results do not depend on the thread
+// count: Se3Determinism in test_se3_equivariance.cpp).
+struct SingleThread {
+  SingleThread() {
+    omp_set_num_threads(1);
+    openblas_set_num_threads(1);
+  }
+};
+const SingleThread kSingleThread;
 
 // 1e-4 relative for Regen and teacher-forced single iterations (README §6 suggestion for SE(3) outputs).
 constexpr double kTol = 1e-4;
