@@ -22,7 +22,7 @@ EdgeGeometry edge_geometry(const Graph& g, int max_degree) {
   for (int di = 0; di <= max_degree; ++di)
     for (int dout = 0; dout <= max_degree; ++dout)
       for (int J = std::abs(di - dout); J <= di + dout; ++J) q_matrix(J, di, dout);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (E >= 2048)
   for (int64_t e = 0; e < E; ++e) {
     const float* d = &g.d[static_cast<size_t>(e) * 3];
     const double dd[3] = {d[0], d[1], d[2]};

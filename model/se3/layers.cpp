@@ -17,6 +17,9 @@ const Tensor& need(const Weights& w, const std::string& name, const Shape& shape
   return t;
 }
 
+// Parallel loops carry `if` clauses: below a few thousand elements a parallel region costs more than it
+// saves (and on oversubscribed nodes each barrier can cost milliseconds); results do not depend on it.
+
 // nn.LayerNorm over rows of width n, in place; statistics accumulated in double.
 void layer_norm_rows(float* x, int64_t rows, int n, const float* g, const float* b, float eps = 1e-5f) {
 #pragma omp parallel for schedule(static) if (rows > 4096)
@@ -138,7 +141,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
       pr.R.resize(static_cast<size_t>(rows * pr.rf->out_dim()));
       pr.rf->forward(&geo.feat[static_cast<size_t>(e0 * geo.feat_dim)], rows, pr.R.data());
     }
-#pragma omp parallel
+#pragma omp parallel if (rows >= 128)
     {
       std::vector<float> K(kmax), y(ymax);
 #pragma omp for schedule(static)
@@ -195,7 +198,7 @@ Features G1x1SE3::forward(const Features& x) const {
     const int64_t n = v.dim(0), mi = v.dim(1), p = v.dim(2), mo = T.dim(0);
     TRIFOLD_CHECK(T.dim(1) == mi, "G1x1SE3: channel mismatch for degree " + std::to_string(d));
     Tensor y({n, mo, p});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= 1024)
     for (int64_t r = 0; r < n; ++r)
       for (int64_t o = 0; o < mo; ++o)
         for (int64_t c = 0; c < p; ++c) {
@@ -217,7 +220,7 @@ Features gmab_attention(const Features& v, const Features& k, const Features& q,
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(fiber_features(f_key))));
   Tensor logits({E, H}), att({E, H});
   // Logits per edge and head: keys of edge e against the query of its destination.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (E >= 4096)
   for (int64_t e = 0; e < E; ++e) {
     const int64_t j = g.dst[e];
     for (int h = 0; h < H; ++h) {
@@ -233,7 +236,7 @@ Features gmab_attention(const Features& v, const Features& k, const Features& q,
   }
   Features out;
   for (auto [d, m] : f_value) out.emplace(d, Tensor({N, m, 2 * d + 1}, 0.0f));
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) if (N >= 128)
   for (int64_t j = 0; j < N; ++j) {
     const int64_t b = g.in_ptr[j], en = g.in_ptr[j + 1];
     if (b == en) continue;
@@ -281,7 +284,7 @@ Features GNormBias::forward(const Features& x) const {
     const Tensor& b = bias.at(d);
     const int64_t n = v.dim(0), m = v.dim(1), p = v.dim(2);
     Tensor y(v.shape());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= 1024)
     for (int64_t r = 0; r < n; ++r)
       for (int64_t c = 0; c < m; ++c) {
         const float* vv = v.data() + (r * m + c) * p;
@@ -321,7 +324,7 @@ Features GAttentiveSelfInt::forward(const Features& x) const {
     const int64_t n = v.dim(0), mi = v.dim(1), p = v.dim(2), mo = net.m_out;
     TRIFOLD_CHECK(mi == net.m_in, "GAttentiveSelfInt: channel mismatch");
     std::vector<float> G(static_cast<size_t>(n * mi * mi)), A(static_cast<size_t>(n * mo * mi));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= 256)
     for (int64_t r = 0; r < n; ++r) {
       const float* vr = v.data() + r * mi * p;
       for (int64_t a = 0; a < mi; ++a)
@@ -337,7 +340,7 @@ Features GAttentiveSelfInt::forward(const Features& x) const {
     for (auto& g : G) g = g > 0.f ? g : 0.01f * g;
     cpu::linear_into(G.data(), n, mi * mi, net.lin_w, &net.lin_b, A.data());
     Tensor y({n, mo, p});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= 256)
     for (int64_t r = 0; r < n; ++r)
       for (int64_t o = 0; o < mo; ++o) {
         float* a = &A[(r * mo + o) * mi];

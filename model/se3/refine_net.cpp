@@ -37,7 +37,7 @@ RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Con
   constexpr int kRbf = 36;
   Tensor e_in({B, L, L, de + kRbf + 1});
   const int64_t dw = de + kRbf + 1;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if (B * L * L >= 4096)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < L; ++i)
       for (int64_t j = 0; j < L; ++j) {
