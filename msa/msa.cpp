@@ -107,7 +107,7 @@ std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt) {
     case MsaTool::Builtin: {
       const auto& b = opt.builtin;
       s << b.prefilter.word_threshold << " " << b.prefilter.two_hit_window << " " << b.prefilter.xdrop_ungapped << " "
-        << b.prefilter.min_ungapped_score << " " << b.prefilter.max_ungapped_evalue << " " << b.prefilter.max_candidates
+        << b.prefilter.min_ungapped_score << " " << b.prefilter.max_ungapped_evalue << " " << b.prefilter.max_candidates << " " << b.prefilter.exhaustive_cells
         << " " << b.gaps.open << " " << b.gaps.extend << " " << b.max_evalue << " " << b.max_hits << " "
         << b.mask_low_complexity << " " << b.mask.window << " " << b.mask.trigger << " " << b.mask.extension << " "
         << b.bias_pseudocounts << " " << b.bias_tolerance << " " << b.lambda << " " << b.K;

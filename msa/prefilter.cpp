@@ -86,7 +86,11 @@ std::vector<Candidate> prefilter(const QueryWords& words, const SequenceDb& db, 
   std::vector<int> best(ntargets, 0);
   size_t max_tlen = 0;
   for (size_t t = 0; t < ntargets; ++t) max_tlen = std::max(max_tlen, db.length(t));
-  if (qlen < kWord) return {};
+  if (qlen < kWord || static_cast<double>(qlen) * static_cast<double>(db.total_residues()) <= opt.exhaustive_cells) {
+    std::vector<Candidate> all(ntargets);
+    for (size_t t = 0; t < ntargets; ++t) all[t].target = static_cast<uint32_t>(t);
+    return all;
+  }
 
   TRIFOLD_CHECK(db.total_residues() + kBase < (uint64_t(1) << 32) - 1, "database too large for 32-bit positions");
   const int window = opt.two_hit_window;
