@@ -142,7 +142,12 @@ MsaResult build_msa(const SequenceRecord& query_in, const MsaOptions& opt) {
     result.cache_key = msa_cache_key(query, opt);
     cache_file = opt.cache_dir / (result.cache_key + ".a3m");
     if (fs::exists(cache_file)) {
-      result.a3m = read_a3m(cache_file);
+      try {
+        result.a3m = read_a3m(cache_file);
+      } catch (const InputError& e) {
+        log::warn("unreadable cache entry (", e.what(), "); recomputing");
+        result.a3m = A3m{};
+      }
       if (!result.a3m.rows.empty() && result.a3m.rows[0].sequence == query.sequence) {
         result.from_cache = true;
         result.stats = msa_stats(result.a3m);
