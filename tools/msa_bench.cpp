@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
       ("bias-pseudocounts", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_pseudocounts), "built-in: composition-bias pseudocounts (< 0 = no correction)")
       ("bias-tolerance", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_tolerance), "built-in: composition-bias tolerance per pair")
       ("max-candidates", po::value<size_t>()->default_value(msa::PrefilterOptions{}.max_candidates), "built-in: Smith-Waterman candidates per query")
+      ("mmseqs-sensitivity", po::value<double>()->default_value(5.7), "mmseqs -s")
       ("verbose", "debug messages (per-query search statistics)")
       ("help,h", "show this help");
   po::variables_map vm;
@@ -172,7 +173,8 @@ int main(int argc, char** argv) {
     if (tools.find("mmseqs") != std::string::npos) {
       std::filesystem::remove_all(work / "mmseqs_tmp");
       auto r = msa::run_checked({"mmseqs", "easy-search", qpath.string(), dbpath.string(), (work / "mmseqs.m8").string(),
-                                 (work / "mmseqs_tmp").string(), "--threads", std::to_string(threads), "-e",
+                                 (work / "mmseqs_tmp").string(), "--threads", std::to_string(threads), "-s",
+                                 std::to_string(vm["mmseqs-sensitivity"].as<double>()), "-e",
                                  std::to_string(ecut), "-v", "1"},
                                 0);
       results["mmseqs"] = {r.seconds, at_most(msa::read_m8(work / "mmseqs.m8"), ecut)};
