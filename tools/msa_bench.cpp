@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
       ("mask-extension", po::value<double>()->default_value(msa::MaskOptions{}.extension), "built-in: low-complexity extension entropy (bits)")
       ("bias-pseudocounts", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_pseudocounts), "built-in: composition-bias pseudocounts (< 0 = no correction)")
       ("bias-tolerance", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_tolerance), "built-in: composition-bias tolerance per pair")
+      ("xdrop", po::value<int>()->default_value(msa::PrefilterOptions{}.xdrop_ungapped), "built-in: ungapped X-drop")
       ("max-candidates", po::value<size_t>()->default_value(msa::PrefilterOptions{}.max_candidates), "built-in: Smith-Waterman candidates per query")
       ("mmseqs-sensitivity", po::value<double>()->default_value(5.7), "mmseqs -s")
       ("verbose", "debug messages (per-query search statistics)")
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
       bo.mask_low_complexity = bo.mask.trigger >= 0;
       bo.bias_pseudocounts = vm["bias-pseudocounts"].as<double>();
       bo.bias_tolerance = vm["bias-tolerance"].as<double>();
+      bo.prefilter.xdrop_ungapped = vm["xdrop"].as<int>();
       bo.prefilter.max_candidates = vm["max-candidates"].as<size_t>();
       std::vector<std::vector<msa::Hit>> all(nq);
 #pragma omp parallel for schedule(dynamic, 1)
