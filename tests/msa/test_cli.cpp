@@ -1,0 +1,90 @@
+// `trifold msa` through the binary: results, cache reruns, and clear errors for bad input without any output
+// file left behind.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "io/fasta.hpp"
+#include "io/file_util.hpp"
+#include "tests/common/test_data.hpp"
+
+namespace trifold {
+namespace {
+
+const char* kGlobins = "/usr/share/doc/hmmer/tutorial/globins45.fa";
+const char* kHbb = "/usr/share/doc/hmmer/tutorial/HBB_HUMAN";
+
+test::CommandResult trifold_msa(const std::string& args) {
+  return test::run_command("'" + test::trifold_binary().string() + "' msa " + args + " 2>&1");
+}
+
+TEST(MsaCli, BuildsAlignmentPrintsNeffAndReusesCache) {
+  if (!std::filesystem::exists(kGlobins)) GTEST_SKIP() << "hmmer-doc not installed";
+  test::ScratchDir dir("msa_cli");
+  const auto out = dir / "out.a3m";
+  const std::string args = std::string("--query ") + kHbb + " --db " + kGlobins + " --out '" + out.string() +
+                           "' --cache '" + (dir / "cache").string() + "'";
+  auto r = trifold_msa(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("Neff"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[msa] builtin: searching"), std::string::npos) << r.output;  // progress line
+  auto a3m = read_a3m(out);
+  EXPECT_GT(a3m.rows.size(), 10u);
+  auto again = trifold_msa(args);
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("[from cache]"), std::string::npos) << again.output;
+  EXPECT_EQ(read_a3m(out).rows.size(), a3m.rows.size());
+}
+
+struct BadCase {
+  const char* what;
+  std::string query_text;  // empty: use HBB_HUMAN
+  std::string db_text;     // empty: use the globins; "MISSING": a path that does not exist
+  std::string extra;
+  std::string expect;      // part of the error message
+};
+
+TEST(MsaCli, BadInputGivesClearErrorAndNoOutput) {
+  if (!std::filesystem::exists(kGlobins)) GTEST_SKIP() << "hmmer-doc not installed";
+  test::ScratchDir dir("msa_cli_bad");
+  const std::vector<BadCase> cases = {
+      {"empty query", ">q\n", "", "", "empty"},
+      {"empty query file", "", "", "", "empty"},
+      {"nucleotide query", ">q\nACGTACGTTAGCATCGATCGATCGAATTCG\n", "", "", "nucleotide"},
+      {"digit in query", ">q\nMKVL1LLAV\n", "", "", "residue"},
+      {"missing database", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", "MISSING", "", "not found"},
+      {"corrupt database (binary)", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", std::string("\x7f\x01\x02\x03garbage\x00\x01", 14), "", "corrupt"},
+      {"corrupt database (no header)", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", "MKTAYIAKQ\nGGGG\n", "", "corrupt"},
+      {"corrupt database (bad letter)", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", ">a\nMKT#AY\n", "", "corrupt"},
+      {"unknown tool", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", "", "--msa-tool blast", "unknown MSA tool"},
+      {"missing hhblits database", ">q\nMKTAYIAKQRQISFVKSHFSRQ\n", "MISSING", "--msa-tool hhblits", "HH-suite database"},
+  };
+  int k = 0;
+  for (const auto& c : cases) {
+    ++k;
+    const auto q = dir / ("q" + std::to_string(k) + ".fa");
+    {
+      std::ofstream f(q, std::ios::binary);
+      f << (c.query_text.empty() && std::string(c.what) != "empty query file" ? read_file(kHbb) : c.query_text);
+    }
+    std::string db = kGlobins;
+    if (c.db_text == "MISSING") {
+      db = (dir / "no_such_db.fa").string();
+    } else if (!c.db_text.empty()) {
+      db = (dir / ("db" + std::to_string(k) + ".fa")).string();
+      std::ofstream f(db, std::ios::binary);
+      f << c.db_text;
+    }
+    const auto out = dir / ("out" + std::to_string(k) + ".a3m");
+    auto r = trifold_msa("--query '" + q.string() + "' --db '" + db + "' --out '" + out.string() + "' " + c.extra);
+    EXPECT_NE(r.status, 0) << c.what;
+    EXPECT_NE(r.output.find("error:"), std::string::npos) << c.what << ": " << r.output;
+    EXPECT_NE(r.output.find(c.expect), std::string::npos) << c.what << ": " << r.output;
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.what << ": output written despite the error";
+    for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+      EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary left behind: " << e.path();
+  }
+}
+
+}  // namespace
+}  // namespace trifold

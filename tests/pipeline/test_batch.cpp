@@ -1,0 +1,181 @@
+// Batch inputs, sharding, failure isolation, retries, the index, and the generated sbatch scripts.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "io/error.hpp"
+#include "io/file_util.hpp"
+#include "pipeline/batch.hpp"
+#include "pipeline/stages.hpp"
+#include "pipeline/targets.hpp"
+#include "tests/common/test_data.hpp"
+#include "tests/pipeline/batch_fixture.hpp"
+
+namespace trifold::pipeline {
+namespace {
+
+Settings msa_only() {
+  Settings s;
+  s.version = "test";
+  s.stop_after = "msa";
+  return s;
+}
+
+TEST(BatchInput, MultiFastaKeepsBadRecordsAsFailures) {
+  test::ScratchDir d("batch_fasta");
+  write_file_atomic(d / "in.fasta", ">a first\nACDEF\nGHIK\n>b\nAC1DE\n>a\nMMM\n>c/x y\nmkl\n");
+  auto t = read_targets(d / "in.fasta");
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0].id, "a");
+  EXPECT_EQ(t[0].sequence, "ACDEFGHIK");
+  EXPECT_TRUE(t[0].error.empty());
+  Settings s;
+  EXPECT_THROW(validate_target(t[1], s), InputError);  // '1' is not an amino acid
+  try {
+    validate_target(t[1], s);
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("residue 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("in.fasta:4"), std::string::npos) << e.what();
+  }
+  EXPECT_NE(t[2].error.find("duplicate"), std::string::npos);
+  EXPECT_NE(t[2].id, "a") << "a duplicate must not share the first one's work directory";
+  EXPECT_EQ(t[3].id, "c_x");
+  EXPECT_EQ(t[3].sequence, "MKL");
+  s.max_length = 5;
+  EXPECT_THROW(validate_target(t[0], s), InputError);
+}
+
+TEST(BatchInput, ManifestAndFolder) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("batch_manifest");
+  auto ids = test::write_a3m_inputs(d / "a3m", 3, 20);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  auto t = read_targets(d / "m.csv");
+  ASSERT_EQ(t.size(), ids.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    EXPECT_EQ(t[i].id, ids[i]);
+    EXPECT_FALSE(t[i].a3m.empty());
+    EXPECT_TRUE(t[i].error.empty()) << t[i].error;
+  }
+  // TSV with a fasta column, relative to the manifest's folder.
+  write_file_atomic(d / "x.fasta", ">x\nMKV\n");
+  write_file_atomic(d / "m.tsv", "# comment\nname\tfasta\nx1\tx.fasta\nx2\tmissing.fasta\n");
+  auto u = read_targets(d / "m.tsv");
+  ASSERT_EQ(u.size(), 2u);
+  EXPECT_EQ(u[0].sequence, "MKV");
+  EXPECT_FALSE(u[1].error.empty());
+  write_file_atomic(d / "bad.csv", "foo,bar\n1,2\n");
+  EXPECT_THROW(read_targets(d / "bad.csv"), InputError);
+  // Folder: ids from file names, sorted.
+  auto f = read_targets(d / "a3m");
+  ASSERT_EQ(f.size(), ids.size());
+  std::set<std::string> a(ids.begin(), ids.end()), b;
+  for (auto& x : f) b.insert(x.id);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Sharding, DisjointCoveringDeterministic) {
+  for (size_t total : {1u, 6u, 7u, 100u})
+    for (int n = 1; n <= 8; ++n) {
+      std::vector<int> owner(total, -1);
+      for (int s = 0; s < n; ++s)
+        for (size_t k = 0; k < total; ++k)
+          if (in_shard(k, s, n)) {
+            EXPECT_EQ(owner[k], -1) << "target " << k << " in two shards";
+            owner[k] = s;
+          }
+      for (size_t k = 0; k < total; ++k) EXPECT_EQ(owner[k], static_cast<int>(k % n));
+    }
+}
+
+TEST(Batch, FailuresAreIsolatedRecordedAndRetried) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("batch_isolation");
+  auto ids = test::write_a3m_inputs(d / "a3m", 4, 50);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  // Three broken targets between good ones: a bad letter, a missing alignment, an alignment of another protein.
+  {
+    std::ofstream m(d / "m.csv", std::ios::app);
+    m << "badletter,ACDBZ," << (d / "a3m" / "T1078.a3m").string() << "\n";
+    m << "noalign,MKV," << (d / "nope.a3m").string() << "\n";
+    m << "mismatch,MKVLA," << (d / "a3m" / "T1078.a3m").string() << "\n";
+  }
+  BatchOptions b;
+  b.input = d / "m.csv";
+  b.out = d / "out";
+  b.settings = msa_only();
+  auto sum = run_batch(b, nullptr);
+  EXPECT_EQ(sum.total, ids.size() + 3);
+  EXPECT_EQ(sum.stage_done, ids.size());
+  EXPECT_EQ(sum.failed, 3u);
+  for (const auto& id : ids) EXPECT_TRUE(fs::exists(b.out / id / kMsaFile)) << id;
+  for (const auto& r : sum.rows)
+    if (r.id == "badletter") {
+      EXPECT_NE(r.reason.find("residue 4"), std::string::npos) << r.reason;
+    }
+  EXPECT_FALSE(fs::exists(b.out / "mismatch" / kMsaFile));
+  // Index: every target with its state.
+  std::string tsv = read_file(b.out / "batch_index.tsv");
+  EXPECT_NE(tsv.find("noalign\tfailed"), std::string::npos) << tsv;
+  EXPECT_NE(tsv.find("T1078\tmsa-done"), std::string::npos) << tsv;
+  std::string json = read_file(b.out / "batch_index.json");
+  EXPECT_NE(json.find("\"failed\": 3"), std::string::npos) << json;
+
+  // Rerun: the failures are kept (not retried), nothing good is recomputed.
+  sum = run_batch(b, nullptr);
+  EXPECT_EQ(sum.skipped_failed, 3u);
+  EXPECT_EQ(sum.ran, 0u);
+  // Fix one input, retry the failed ones.
+  fs::copy_file(d / "a3m" / "T1025-D1.a3m", d / "nope.a3m");
+  std::string m = read_file(d / "m.csv");
+  m.replace(m.find("noalign,MKV,"), 12, "noalign," + read_a3m(d / "nope.a3m").aligned(0) + ",");
+  write_file_atomic(d / "m.csv", m);
+  b.retry_failed = true;
+  sum = run_batch(b, nullptr);
+  EXPECT_EQ(sum.failed, 2u);
+  EXPECT_EQ(sum.ran, 3u);  // the three failures were retried, one now succeeds
+  EXPECT_TRUE(fs::exists(b.out / "noalign" / kMsaFile));
+}
+
+TEST(Batch, ShardsSplitTheWorkWithoutOverlap) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("batch_shards");
+  auto ids = test::write_a3m_inputs(d / "a3m", 6, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  std::multiset<std::string> processed;
+  for (int s = 0; s < 3; ++s) {
+    BatchOptions b;
+    b.input = d / "m.csv";
+    b.out = d / "out";
+    b.settings = msa_only();
+    b.shard = s;
+    b.nshards = 3;
+    auto sum = run_batch(b, nullptr);
+    for (const auto& r : sum.rows) processed.insert(r.id);
+    EXPECT_EQ(sum.selected, (ids.size() + 2 - s) / 3);
+  }
+  EXPECT_EQ(processed.size(), ids.size());
+  EXPECT_EQ(std::set<std::string>(processed.begin(), processed.end()).size(), ids.size());
+  std::string tsv = read_file(d / "out" / "batch_index.tsv");
+  EXPECT_EQ(tsv.find("pending"), std::string::npos) << "after all shards nothing is pending:\n" << tsv;
+}
+
+TEST(Batch, BatchLevelProblemsFailFast) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("batch_failfast");
+  write_file_atomic(d / "in.fasta", ">a\nMKV\n");
+  BatchOptions b;
+  b.input = d / "in.fasta";
+  b.out = d / "out";
+  b.settings = msa_only();
+  EXPECT_THROW(run_batch(b, nullptr), InputError);  // no --db and no alignments
+  b.settings.db = d / "missing_db";
+  EXPECT_THROW(run_batch(b, nullptr), InputError);
+  EXPECT_FALSE(fs::exists(d / "out" / "a")) << "nothing may be started before the inputs are validated";
+  b.input = d / "nothing.fasta";
+  EXPECT_THROW(run_batch(b, nullptr), InputError);
+}
+
+}  // namespace
+}  // namespace trifold::pipeline

@@ -1,0 +1,129 @@
+// `trifold predict` end to end: built-in MSA search + coevolution method; outputs, confidence in B-factors,
+// config/timings/done marker, --stop-after msa then resume, up-to-date rerun, clear errors.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "io/file_util.hpp"
+#include "io/hdf5.hpp"
+#include "io/mmcif.hpp"
+#include "io/pdb.hpp"
+#include "pipeline/method.hpp"
+#include "pipeline/stages.hpp"
+#include "tests/common/test_data.hpp"
+#include "tests/pipeline/batch_fixture.hpp"
+
+namespace trifold {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<double> per_residue(const std::string& json) {
+  std::vector<double> v;
+  size_t b = json.find("\"per_residue\": [");
+  if (b == std::string::npos) return v;
+  std::istringstream is(json.substr(b + 16, json.find(']', b) - b - 16));
+  std::string tok;
+  while (std::getline(is, tok, ',')) v.push_back(std::stod(tok));
+  return v;
+}
+
+TEST(Predict, BuiltinSearchAndCoevolutionEndToEnd) {
+  bool have = false;
+  for (const auto& m : pipeline::methods()) have = have || std::string(m.name) == "coevolution";
+  if (!have) GTEST_SKIP() << "the coevolution method is not part of this build";
+  if (!fs::exists(test::mmseqs_example("DB.fasta.gz"))) GTEST_SKIP() << "Debian mmseqs2-examples not installed";
+  test::ScratchDir d("predict_e2e");
+  auto ids = test::write_example_queries(d / "all.fasta", 3, 36);
+  auto recs = read_fasta(d / "all.fasta");
+  write_file_atomic(d / "q.fasta", format_fasta({recs[2]}));
+  std::string bin = test::trifold_binary().string();
+  std::string db = test::mmseqs_example("DB.fasta.gz").string();
+  fs::path out = d / "out";
+  std::string base = bin + " predict --fasta " + (d / "q.fasta").string() + " --db " + db + " --out " + out.string();
+
+  auto r = test::run_command(base + " --stop-after msa");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out / pipeline::kMsaFile));
+  EXPECT_FALSE(fs::exists(out / pipeline::kModelPdb));
+  EXPECT_FALSE(fs::exists(out / pipeline::kDoneMarker));
+
+  r = test::run_command(base);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("stage msa started"), std::string::npos) << "the MSA must not be searched again:\n" << r.output;
+  ASSERT_TRUE(fs::exists(out / pipeline::kDoneMarker));
+  Structure pdb = read_pdb(out / pipeline::kModelPdb);
+  Structure cif = read_mmcif(out / pipeline::kModelCif);
+  EXPECT_EQ(pdb.sequence(), recs[2].sequence);
+  ASSERT_EQ(pdb.atom_count(), 4 * recs[2].sequence.size());  // backbone-only: N, CA, C, O
+  std::vector<double> conf = per_residue(read_file(out / pipeline::kConfidenceJson));
+  ASSERT_EQ(conf.size(), recs[2].sequence.size());
+  size_t k = 0;
+  for (size_t c = 0; c < pdb.chains.size(); ++c)
+    for (size_t i = 0; i < pdb.chains[c].residues.size(); ++i, ++k) {
+      const auto& rp = pdb.chains[c].residues[i];
+      const auto& rc = cif.chains[c].residues[i];
+      for (size_t a = 0; a < rp.atoms.size(); ++a) {
+        EXPECT_NEAR(rp.atoms[a].bfactor, conf[k], 0.005 + 1e-9);  // both printed with 2 decimals
+        EXPECT_EQ(rp.atoms[a].pos.x, rc.atoms[a].pos.x);
+        EXPECT_EQ(rp.atoms[a].bfactor, rc.atoms[a].bfactor);
+      }
+    }
+  std::string config = read_file(out / pipeline::kConfigJson);
+  EXPECT_NE(config.find("\"method\": \"coevolution\""), std::string::npos) << config;
+  EXPECT_NE(config.find("\"msa_source\": \"builtin-search\""), std::string::npos) << config;
+  EXPECT_NE(config.find("\"trifold_version\""), std::string::npos);
+  EXPECT_NE(read_file(out / pipeline::kTimings).find("\"predict\""), std::string::npos);
+  {
+    h5::File f(out / pipeline::kDistogramH5);
+    auto dist = f.read<float>("dist");
+    const int64_t L = static_cast<int64_t>(recs[2].sequence.size());
+    ASSERT_EQ(dist.shape, (h5::Shape{L, L, 37}));
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j < L; ++j) {
+        if (i == j) continue;
+        double sum = 0;
+        for (int b = 0; b < 37; ++b) sum += dist.data[(i * L + j) * 37 + b];
+        ASSERT_NEAR(sum, 1.0, 1e-4) << i << "," << j;  // probabilities; float sums of 37 bins
+      }
+  }
+
+  // Up-to-date rerun: nothing recomputed, outputs untouched.
+  auto t = fs::last_write_time(out / pipeline::kModelPdb);
+  r = test::run_command(base);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("nothing recomputed"), std::string::npos) << r.output;
+  EXPECT_EQ(fs::last_write_time(out / pipeline::kModelPdb), t);
+  // A changed method setting reruns only the prediction.
+  r = test::run_command(base + " --method-option restarts=3");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("stage predict started"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("stage msa started"), std::string::npos) << r.output;
+}
+
+TEST(Predict, ClearErrorsBeforeAnyWork) {
+  test::ScratchDir d("predict_errors");
+  std::string bin = test::trifold_binary().string();
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVG\n");
+  auto r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
+                             " --db " + (d / "q.fasta").string() + " --method network");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("network method is not available yet in this build"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "o")) << "nothing may be written before validation";
+  r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
+                        " --db " + (d / "missing.fasta").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("sequence database not found"), std::string::npos) << r.output;
+  write_file_atomic(d / "bad.fasta", ">q\nMKVLA1GIVG\n");
+  r = test::run_command(bin + " predict --fasta " + (d / "bad.fasta").string() + " --out " + (d / "o").string() +
+                        " --db " + (d / "q.fasta").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("bad.fasta:2"), std::string::npos) << r.output;
+  r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
+                        " --db " + (d / "q.fasta").string() + " --stop-after fold");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(fs::exists(d / "o" / pipeline::kDoneMarker));
+}
+
+}  // namespace
+}  // namespace trifold

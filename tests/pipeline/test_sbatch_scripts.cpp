@@ -1,0 +1,101 @@
+// `trifold batch --submit slurm --dry-run`: the generated MSA and network array scripts and sbatch commands.
+#include <gtest/gtest.h>
+
+#include "pipeline/method.hpp"
+#include "tests/common/test_data.hpp"
+#include "tests/pipeline/batch_fixture.hpp"
+
+namespace trifold {
+namespace {
+
+// The network array runs the whole pipeline, so submission needs a prediction method in this build.
+#define REQUIRE_COEVOLUTION()                                                                        \
+  do {                                                                                               \
+    bool have = false;                                                                               \
+    for (const auto& m : pipeline::methods()) have = have || std::string(m.name) == "coevolution";   \
+    if (!have) GTEST_SKIP() << "the coevolution method is not part of this build";                   \
+  } while (0)
+
+std::string section(const std::string& out, const std::string& begin, const std::string& end) {
+  size_t b = out.find(begin);
+  if (b == std::string::npos) return {};
+  size_t e = end.empty() ? std::string::npos : out.find(end, b + begin.size());
+  return out.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+TEST(SbatchScripts, DryRunPrintsBothArrays) {
+  REQUIRE_COEVOLUTION();
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("sbatch_dry");
+  auto ids = test::write_a3m_inputs(d / "a3m", 5, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  std::string cmd = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
+                    (d / "out").string() +
+                    " --submit slurm --dry-run --cpu-partition cpuq --gpu-partition gpuq --msa-time 1:30:00"
+                    " --net-time 0-00:45:00 --msa-mem 8G --net-mem 40G --msa-cpus 6 --net-cpus 3 --gpus 2"
+                    " --max-parallel 2 --account lab1 --dependency aftercorr";
+  auto r = test::run_command(cmd, false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string msa = section(r.output, "#!/bin/bash", "# " + (d / "out" / "slurm" / "net.sbatch").string());
+  std::string net = section(r.output, "# " + (d / "out" / "slurm" / "net.sbatch").string(), "# commands");
+  std::string cmds = section(r.output, "# commands", "");
+  ASSERT_FALSE(msa.empty() || net.empty() || cmds.empty()) << r.output;
+  const std::string array = "#SBATCH --array=0-" + std::to_string(ids.size() - 1) + "%2\n";
+  EXPECT_NE(msa.find(array), std::string::npos) << msa;
+  EXPECT_NE(net.find(array), std::string::npos) << net;
+  EXPECT_NE(msa.find("#SBATCH --partition=cpuq\n"), std::string::npos) << msa;
+  EXPECT_NE(net.find("#SBATCH --partition=gpuq\n"), std::string::npos) << net;
+  EXPECT_NE(msa.find("#SBATCH --time=1:30:00\n"), std::string::npos);
+  EXPECT_NE(net.find("#SBATCH --time=0-00:45:00\n"), std::string::npos);
+  EXPECT_NE(msa.find("#SBATCH --mem=8G\n"), std::string::npos);
+  EXPECT_NE(net.find("#SBATCH --mem=40G\n"), std::string::npos);
+  EXPECT_NE(msa.find("#SBATCH --cpus-per-task=6\n"), std::string::npos);
+  EXPECT_NE(net.find("#SBATCH --cpus-per-task=3\n"), std::string::npos);
+  EXPECT_NE(net.find("#SBATCH --gres=gpu:2\n"), std::string::npos);
+  EXPECT_EQ(msa.find("--gres"), std::string::npos) << "the MSA array must not ask for GPUs";
+  EXPECT_NE(msa.find("#SBATCH --account=lab1\n"), std::string::npos);
+  // MSA array stops after the MSA; the network array runs everything (the MSA stage is then up to date).
+  EXPECT_NE(msa.find(" --stop-after msa --partial-ok"), std::string::npos) << msa;
+  EXPECT_EQ(net.find("--stop-after"), std::string::npos) << net;
+  EXPECT_NE(net.find(" --partial-ok --threads \"${SLURM_CPUS_PER_TASK:-1}\""), std::string::npos) << net;
+  EXPECT_NE(net.find(" batch " + (d / "m.csv").string() + " --out " + (d / "out").string()), std::string::npos)
+      << net;
+  EXPECT_EQ(net.find("--shard"), std::string::npos) << "the shard must come from the array task environment";
+  EXPECT_NE(cmds.find("sbatch --parsable " + (d / "out" / "slurm" / "msa.sbatch").string()), std::string::npos);
+  EXPECT_NE(cmds.find("--dependency=aftercorr:<msa-job-id> " + (d / "out" / "slurm" / "net.sbatch").string()),
+            std::string::npos)
+      << cmds;
+  EXPECT_FALSE(std::filesystem::exists(d / "out" / "slurm" / "msa.sbatch")) << "--dry-run must write nothing";
+
+  // afterok, no GPU request, explicit array size.
+  r = test::run_command(test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
+                            (d / "out").string() + " --submit slurm --dry-run --gpus 0 --array-size 2"
+                            " --dependency afterok", false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("#SBATCH --array=0-1\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("--gres"), std::string::npos);
+  EXPECT_NE(r.output.find("--dependency=afterok:<msa-job-id>"), std::string::npos);
+}
+
+TEST(SbatchScripts, BadOptionsAreInputErrors) {
+  REQUIRE_COEVOLUTION();
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("sbatch_bad");
+  auto ids = test::write_a3m_inputs(d / "a3m", 1, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
+                     (d / "out").string() + " --submit slurm --dry-run ";
+  for (const char* bad : {"--msa-time soon", "--net-mem lots", "--dependency afterany", "--msa-cpus 0"}) {
+    auto r = test::run_command(base + bad);
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.output;  // InputError exit code
+    EXPECT_NE(r.output.find("error:"), std::string::npos) << bad;
+  }
+  auto r = test::run_command(base + "--method network --weights /nonexistent.h5");
+  EXPECT_NE(r.status, 0);
+  // --submit of an unknown scheduler
+  r = test::run_command(test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out x --submit pbs");
+  EXPECT_NE(r.output.find("only 'slurm'"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace trifold

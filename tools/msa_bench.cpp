@@ -1,0 +1,211 @@
+// trifold-msa-bench: the built-in search vs `mmseqs easy-search` vs `phmmer` on a query set and a FASTA
+// database: wall time of each (same thread count) and sensitivity / false positives against phmmer.
+#include <omp.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "io/error.hpp"
+#include "io/file_util.hpp"
+#include "io/log.hpp"
+#include "msa/builtin_search.hpp"
+#include "msa/database.hpp"
+#include "msa/external.hpp"
+#include "msa/hit_tables.hpp"
+
+namespace po = boost::program_options;
+using namespace trifold;
+using PairSet = std::set<std::pair<std::string, std::string>>;  // (query, target)
+
+namespace {
+
+std::string shell_line(const std::string& cmd) {
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// UniProt headers "sp|P12345|NAME_HUMAN": MMseqs2 reports only the accession, HMMER the whole word; compare
+// by accession.
+std::string canonical_id(const std::string& name) {
+  const size_t a = name.find('|');
+  if (a == std::string::npos) return name;
+  const size_t b = name.find('|', a + 1);
+  return b == std::string::npos ? name.substr(a + 1) : name.substr(a + 1, b - a - 1);
+}
+
+PairSet at_most(const std::vector<msa::TableHit>& hits, double e) {
+  PairSet s;
+  for (const auto& h : hits)
+    if (h.evalue <= e) s.insert({canonical_id(h.query), canonical_id(h.target)});
+  return s;
+}
+
+struct Score {
+  size_t found = 0, truth = 0, reported = 0, false_pos = 0;
+};
+
+Score compare(const PairSet& reported, const PairSet& truth, const PairSet& loose_truth) {
+  Score s;
+  s.truth = truth.size();
+  s.reported = reported.size();
+  for (const auto& p : truth) s.found += reported.count(p);
+  for (const auto& p : reported) s.false_pos += !loose_truth.count(p);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description opt("trifold-msa-bench options");
+  opt.add_options()
+      ("queries", po::value<std::string>()->default_value("/usr/share/doc/mmseqs2/example-data/QUERY.fasta.gz"), "query FASTA (gzip ok)")
+      ("db", po::value<std::string>()->default_value("/usr/share/doc/mmseqs2/example-data/DB.fasta.gz"), "database FASTA (gzip ok)")
+      ("threads", po::value<int>()->default_value(2), "threads for every tool")
+      ("max-queries", po::value<size_t>()->default_value(0), "use only the first N queries (0 = all)")
+      ("evalue", po::value<double>()->default_value(1e-3), "E-value cutoff compared")
+      ("fp-evalue", po::value<double>()->default_value(1.0), "a hit is a false positive when phmmer does not report it at this looser E-value")
+      ("tools", po::value<std::string>()->default_value("builtin,mmseqs,phmmer"), "which searches to run")
+      ("phmmer-tbl", po::value<std::string>()->default_value(""), "reuse this phmmer --tblout (run with -E >= fp-evalue) instead of running phmmer")
+      ("work", po::value<std::string>()->default_value("msa-bench-work"), "scratch directory (kept)")
+      ("word-threshold", po::value<int>()->default_value(msa::PrefilterOptions{}.word_threshold), "built-in: neighbourhood word score")
+      ("min-ungapped", po::value<int>()->default_value(msa::PrefilterOptions{}.min_ungapped_score), "built-in: ungapped score to reach Smith-Waterman")
+      ("max-ungapped-evalue", po::value<double>()->default_value(msa::PrefilterOptions{}.max_ungapped_evalue), "built-in: per-target ungapped E-value to reach Smith-Waterman")
+      ("mask-trigger", po::value<double>()->default_value(msa::BuiltinOptions{}.mask_low_complexity ? msa::MaskOptions{}.trigger : -1.0), "built-in: low-complexity trigger entropy (bits; < 0 turns masking off)")
+      ("mask-extension", po::value<double>()->default_value(msa::MaskOptions{}.extension), "built-in: low-complexity extension entropy (bits)")
+      ("bias-pseudocounts", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_pseudocounts), "built-in: composition-bias pseudocounts (< 0 = no correction)")
+      ("bias-tolerance", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_tolerance), "built-in: composition-bias tolerance per pair")
+      ("max-candidates", po::value<size_t>()->default_value(msa::PrefilterOptions{}.max_candidates), "built-in: Smith-Waterman candidates per query")
+      ("verbose", "debug messages (per-query search statistics)")
+      ("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opt), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opt << "\n";
+    return 0;
+  }
+  try {
+    if (vm.count("verbose")) log::set_level(log::Level::Debug);
+    const int threads = vm["threads"].as<int>();
+    omp_set_num_threads(threads);
+    const double ecut = vm["evalue"].as<double>(), efp = vm["fp-evalue"].as<double>();
+    const std::string tools = vm["tools"].as<std::string>();
+    std::filesystem::path work = vm["work"].as<std::string>();
+    std::filesystem::create_directories(work);
+
+    // Queries (optionally the first N) written out plain so every tool reads the same file.
+    msa::SequenceDb queries = msa::load_sequence_db(vm["queries"].as<std::string>());
+    size_t nq = queries.size();
+    if (vm["max-queries"].as<size_t>() > 0) nq = std::min(nq, vm["max-queries"].as<size_t>());
+    std::string qtext;
+    for (size_t i = 0; i < nq; ++i) qtext += ">" + queries.names[i] + "\n" + queries.letters(i) + "\n";
+    const auto qpath = work / "queries.fa";
+    write_file_atomic(qpath, qtext);
+    const auto dbpath = work / "db.fa";
+    {
+      msa::SequenceDb db0 = msa::load_sequence_db(vm["db"].as<std::string>());
+      std::string dtext;
+      for (size_t i = 0; i < db0.size(); ++i) dtext += ">" + db0.names[i] + "\n" + db0.letters(i) + "\n";
+      write_file_atomic(dbpath, dtext);
+    }
+
+    const std::string commit = shell_line("git -C '" TRIFOLD_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null");
+    const std::string cpu = shell_line("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2");
+    std::printf("# trifold-msa-bench  commit %s  cpu%s  threads %d  simd %s\n", commit.c_str(), cpu.c_str(), threads,
+                msa::simd_level_name(msa::best_simd_level()));
+    std::printf("# %zu queries vs %s; E <= %g compared; FP = not reported by phmmer at E <= %g\n", nq,
+                vm["db"].as<std::string>().c_str(), ecut, efp);
+    std::printf("# load before: %s\n", shell_line("uptime").c_str());
+
+    std::map<std::string, std::pair<double, PairSet>> results;  // tool -> (seconds, hits at ecut)
+    PairSet truth, loose;
+    bool have_truth = false;
+
+    if (tools.find("builtin") != std::string::npos) {
+      const auto t0 = std::chrono::steady_clock::now();
+      msa::SequenceDb db = msa::load_sequence_db(dbpath);
+      msa::BuiltinOptions bo;
+      bo.max_evalue = ecut;
+      bo.prefilter.word_threshold = vm["word-threshold"].as<int>();
+      bo.prefilter.min_ungapped_score = vm["min-ungapped"].as<int>();
+      bo.prefilter.max_ungapped_evalue = vm["max-ungapped-evalue"].as<double>();
+      bo.mask.trigger = vm["mask-trigger"].as<double>();
+      bo.mask.extension = vm["mask-extension"].as<double>();
+      bo.mask_low_complexity = bo.mask.trigger >= 0;
+      bo.bias_pseudocounts = vm["bias-pseudocounts"].as<double>();
+      bo.bias_tolerance = vm["bias-tolerance"].as<double>();
+      bo.prefilter.max_candidates = vm["max-candidates"].as<size_t>();
+      std::vector<std::vector<msa::Hit>> all(nq);
+#pragma omp parallel for schedule(dynamic, 1)
+      for (long i = 0; i < static_cast<long>(nq); ++i) {
+        std::vector<uint8_t> q(queries.sequence(i), queries.sequence(i) + queries.length(i));
+        all[i] = msa::builtin_search(q, db, bo);
+      }
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      PairSet s;
+      std::ofstream tsv(work / "builtin.tsv");
+      for (size_t i = 0; i < nq; ++i)
+        for (const auto& h : all[i]) {
+          s.insert({canonical_id(queries.names[i]), canonical_id(db.names[h.target])});
+          tsv << queries.names[i] << '\t' << db.names[h.target] << '\t' << h.evalue << '\t' << h.score << '\t'
+              << h.bits << '\t' << h.aln.identities << '\t' << h.aln.ops.size() << '\n';
+        }
+      results["builtin"] = {sec, s};
+    }
+    if (tools.find("mmseqs") != std::string::npos) {
+      std::filesystem::remove_all(work / "mmseqs_tmp");
+      auto r = msa::run_checked({"mmseqs", "easy-search", qpath.string(), dbpath.string(), (work / "mmseqs.m8").string(),
+                                 (work / "mmseqs_tmp").string(), "--threads", std::to_string(threads), "-e",
+                                 std::to_string(ecut), "-v", "1"},
+                                0);
+      results["mmseqs"] = {r.seconds, at_most(msa::read_m8(work / "mmseqs.m8"), ecut)};
+    }
+    std::filesystem::path tbl = vm["phmmer-tbl"].as<std::string>();
+    if (tools.find("phmmer") != std::string::npos && tbl.empty()) {
+      tbl = work / "phmmer.tbl";
+      auto r = msa::run_checked({"phmmer", "--cpu", std::to_string(threads), "--noali", "-E", std::to_string(efp),
+                                 "--tblout", tbl.string(), qpath.string(), dbpath.string()},
+                                0);
+      results["phmmer"] = {r.seconds, {}};
+    }
+    if (!tbl.empty()) {
+      auto hits = msa::read_hmmer_tblout(tbl);
+      truth = at_most(hits, ecut);
+      loose = at_most(hits, efp);
+      have_truth = true;
+      if (results.count("phmmer")) results["phmmer"].second = truth;
+    }
+    std::printf("# load after: %s\n", shell_line("uptime").c_str());
+    std::printf("%-8s %10s %10s %12s %10s %8s\n", "tool", "wall_s", "hits", "sensitivity", "found", "FP");
+    for (const auto& [name, r] : results) {
+      if (have_truth) {
+        Score s = compare(r.second, truth, loose);
+        std::printf("%-8s %10.2f %10zu %11.2f%% %5zu/%-5zu %8zu\n", name.c_str(), r.first, s.reported,
+                    s.truth ? 100.0 * s.found / s.truth : 0.0, s.found, s.truth, s.false_pos);
+      } else {
+        std::printf("%-8s %10.2f %10zu %12s %10s %8s\n", name.c_str(), r.first, r.second.size(), "-", "-", "-");
+      }
+    }
+    return 0;
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
