@@ -56,7 +56,7 @@ TEST_P(E2eNetwork, FromRawInputs) {
   const std::string dir = test::shared_path("golden/rf1/inputs/" + cas + "/").string();
   MsaTokens msa = first_rows(read_a3m_tokens(dir + "query.a3m"));
   TrunkInputs in = make_inputs_without_templates(msa);
-  if (cas.find("templ") != std::string::npos)
+  if (cas.find("_templ") != std::string::npos)
     attach_templates(in, read_templates(msa.length, dir + "tmpl_db", dir + "templ.hhr", dir + "templ.atab"));
   e2e::Network net(w);
   const int ref_n = g.ints("final/n_refine_iter").at(0);
