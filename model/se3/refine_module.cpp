@@ -1,0 +1,132 @@
+// Refine_module on CPU: Regen_Network (UniMP), mirror pair, refinement loop with the reference's early stop.
+#include "model/se3/refine_module.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "io/error.hpp"
+#include "model/cpu/ops.hpp"
+#include "model/rf1/modules.hpp"
+#include "model/se3/refine_net.hpp"
+
+namespace trifold::model::se3 {
+
+void regen_network(const Weights& w, const std::string& p, const Tensor& node, const Tensor& edge,
+                   const Tensor& seq1hot, const std::vector<int32_t>& idx, Tensor& xyz, Tensor& state) {
+  const int64_t L = node.dim(0), dn = node.dim(1), de = edge.dim(2);
+  TRIFOLD_CHECK(edge.dim(0) == L && edge.dim(1) == L && seq1hot.dim(0) == L && int64_t(idx.size()) == L,
+                "regen_network: inconsistent shapes");
+  Tensor n = rf1::layer_norm(w, p + ".norm_node", node);
+  Tensor x_in({L, dn + 21});
+  for (int64_t i = 0; i < L; ++i) {
+    std::memcpy(x_in.data() + i * (dn + 21), n.data() + i * dn, sizeof(float) * dn);
+    std::memcpy(x_in.data() + i * (dn + 21) + dn, seq1hot.data() + i * 21, sizeof(float) * 21);
+  }
+  Tensor x = rf1::layer_norm(w, p + ".embed_x.1", rf1::linear(w, p + ".embed_x.0", x_in));
+  Tensor e = rf1::layer_norm(w, p + ".norm_edge", edge);
+  const std::vector<float> sep = rf1::signed_log_seqsep(idx);
+  Tensor e_in({L, L, de + 2});
+  for (int64_t i = 0; i < L; ++i)
+    for (int64_t j = 0; j < L; ++j) {
+      const int64_t r = i * L + j;
+      std::memcpy(e_in.data() + r * (de + 2), e.data() + r * de, sizeof(float) * de);
+      e_in[r * (de + 2) + de] = sep[static_cast<size_t>(r)];
+      const int64_t s = int64_t(idx[j]) - idx[i];  // bonded neighbour sign
+      e_in[r * (de + 2) + de + 1] = (s == 1 || s == -1) ? static_cast<float>(s) : 0.0f;
+    }
+  Tensor eh = rf1::layer_norm(w, p + ".embed_e.1", rf1::linear(w, p + ".embed_e.0", e_in));
+  for (int b = 0; w.has(p + ".transformer." + std::to_string(b) + ".Linear.weight"); ++b) {
+    const std::string bp = p + ".transformer." + std::to_string(b);
+    Tensor h = rf1::transformer_conv(w, bp + ".TConv", x, eh);
+    Tensor y = rf1::linear(w, bp + ".Linear", rf1::layer_norm(w, bp + ".LNorm", h));
+    cpu::add_(y, x);
+    cpu::elu_(y);
+    x = std::move(y);
+  }
+  xyz = rf1::linear(w, p + ".get_xyz", x).reshaped({L, 3, 3});
+  state = rf1::linear(w, p + ".get_state", rf1::layer_norm(w, p + ".norm_state", x));
+}
+
+void refine_iteration(const Weights& w, const Se3Config& cfg, int n_module_ref, const Tensor& node,
+                      const Tensor& edge, const Tensor& seq1hot, const std::vector<int32_t>& idx, int top_k,
+                      Tensor& xyz, Tensor& state, Tensor& lddt_raw) {
+  for (int m = 0; m < n_module_ref; ++m) {
+    RefineOutput o = refine_network(w, "refine.refine_net." + std::to_string(m), cfg, node, edge, xyz, state,
+                                    seq1hot, idx, top_k);
+    xyz = std::move(o.xyz);
+    state = std::move(o.state);
+  }
+  Tensor l = rf1::linear(w, "refine.pred_lddt", rf1::layer_norm(w, "refine.norm_state", state));  // [B, L, 1]
+  lddt_raw = l.reshaped({state.dim(0), state.dim(1)});
+}
+
+RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor& node, const Tensor& prob_s,
+                           const Tensor& seq1hot, const std::vector<int32_t>& idx, const RefineOptions& opt) {
+  const int64_t L = node.dim(0);
+  int n_module_ref = 0;
+  while (w.has("refine.refine_net." + std::to_string(n_module_ref) + ".embed_x.weight")) ++n_module_ref;
+  TRIFOLD_CHECK(n_module_ref > 0, "refine_module: no refine_net weights");
+  Tensor edge = rf1::linear(w, "refine.proj_edge", prob_s);  // [L, L, 128]
+  RefineResult res;
+  regen_network(w, "refine.regen_net", node, edge, seq1hot, idx, res.regen_xyz, res.regen_state);
+  // Mirror doubling: copy 1 has z negated; node, edge, state, idx, seq1hot are duplicated.
+  auto twice = [](const Tensor& t) {
+    Shape s = t.shape();
+    s.insert(s.begin(), 2);
+    std::vector<float> v(t.vec());
+    v.insert(v.end(), t.vec().begin(), t.vec().end());
+    return Tensor(s, std::move(v));
+  };
+  Tensor node2 = twice(node), edge2 = twice(edge), seq2 = twice(seq1hot), state = twice(res.regen_state);
+  Tensor xyz = twice(res.regen_xyz);
+  for (int64_t i = 0; i < L * 3; ++i) xyz[(L * 3 + i) * 3 + 2] = -xyz[(L * 3 + i) * 3 + 2];
+  std::vector<int32_t> idx2(idx);
+  idx2.insert(idx2.end(), idx.begin(), idx.end());
+
+  Tensor best_xyz = xyz;
+  std::vector<float> best_lddt(static_cast<size_t>(2 * L), 0.0f);
+  float best_mean = 0.0f, prev = 0.0f;  // fp32 like the reference's tensors
+  int no_impr = 0, no_impr_best = 0;
+  const int n_max = opt.fixed_iter > 0 ? opt.fixed_iter : opt.max_iter;
+  for (int it = 0; it < n_max; ++it) {
+    Tensor lraw;
+    refine_iteration(w, cfg, n_module_ref, node2, edge2, seq2, idx2, opt.top_k, xyz, state, lraw);
+    ++res.n_iter;
+    std::vector<float> lc(lraw.vec());
+    for (auto& v : lc) v = std::clamp(v, 0.0f, 1.0f);
+    float mean[2];
+    for (int b = 0; b < 2; ++b) {
+      float s = 0.0f;  // fp32 mean like torch
+      for (int64_t i = 0; i < L; ++i) s += lc[b * L + i];
+      mean[b] = s / static_cast<float>(L);
+      res.lddt_means.push_back(mean[b]);
+    }
+    const float m = std::max(mean[0], mean[1]);
+    no_impr = (m <= prev + opt.eps) ? no_impr + 1 : 0;
+    no_impr_best = (m <= best_mean + opt.eps) ? no_impr_best + 1 : 0;
+    if (opt.fixed_iter <= 0 && (no_impr > 10 || no_impr_best > 20)) break;
+    if (m > best_mean) {
+      best_mean = m;
+      best_lddt = lc;
+      best_xyz = xyz;
+      res.best_iter = it;
+    }
+    prev = m;
+  }
+  // Pick the copy with the higher mean lDDT among the stored best (copy 0 on ties, like argmax).
+  int pick = 0;
+  {
+    double s0 = 0, s1 = 0;
+    for (int64_t i = 0; i < L; ++i) {
+      s0 += best_lddt[i];
+      s1 += best_lddt[L + i];
+    }
+    pick = s1 > s0 ? 1 : 0;
+  }
+  res.xyz = Tensor({L, 3, 3}, std::vector<float>(best_xyz.data() + pick * L * 9, best_xyz.data() + (pick + 1) * L * 9));
+  res.lddt = Tensor({L}, std::vector<float>(best_lddt.begin() + pick * L, best_lddt.begin() + (pick + 1) * L));
+  return res;
+}
+
+}  // namespace trifold::model::se3
