@@ -6,6 +6,7 @@
 
 #include "io/error.hpp"
 #include "io/log.hpp"
+#include "model/e2e/crop.hpp"
 #include "model/e2e/network.hpp"
 #include "model/features.hpp"
 #include "model/weights_h5.hpp"
@@ -39,18 +40,26 @@ class NetworkMethod final : public Method {
   }
   Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
     const size_t L = sequence.size();
-    if (L > kMaxUncropped)
-      throw InputError("network method: target '" + id + "' has " + std::to_string(L) +
-                       " residues; lengths above 300 need the crop mode, which is not implemented yet");
     const model::Weights& w = weights();
     std::string text;
     for (size_t i = 0; i < msa.rows.size(); ++i) text += ">r\n" + msa.aligned(i) + "\n";
-    model::TrunkInputs in = model::make_inputs_without_templates(
-        model::first_rows(model::parse_a3m_tokens(text, id + " msa.a3m")));
+    const model::MsaTokens all = model::parse_a3m_tokens(text, id + " msa.a3m");
+    model::TrunkInputs in = model::make_inputs_without_templates(model::first_rows(all));
     e2e::Network net(w);
     e2e::RefineOptions ro;
-    ro.forced_iter = opt_.refine_iters;
-    e2e::NetworkOutputs o = net.forward(in, ro);
+    ro.fixed_iter = opt_.refine_iters;
+    e2e::NetworkOutputs o;
+    int n_crops = 0;
+    if (L > kMaxUncropped) {
+      // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
+      e2e::CropAverage avg = e2e::run_crops(net, all);
+      n_crops = avg.n_crops;
+      o.refine = net.refine(avg.node, avg.prob_s, in.seq, in.idx, ro);
+      o.trunk.heads.prob_s = std::move(avg.prob_s);
+      o.trunk.lddt = model::Tensor({static_cast<int64_t>(L)});  // no full-length trunk lDDT in crop mode
+    } else {
+      o = net.forward(in, ro);
+    }
     structure::Backbone bb = to_backbone(o.refine.xyz);
     std::vector<double> conf(o.refine.lddt.vec().begin(), o.refine.lddt.vec().end());
     structure::ToStructureOptions to;
@@ -65,7 +74,8 @@ class NetworkMethod final : public Method {
     p.extra.set("refine_iterations_forced", opt_.refine_iters).set("msa_rows", in.msa.n_rows);
     double trunk_mean = 0.0;
     for (float v : o.trunk.lddt.vec()) trunk_mean += v;
-    p.extra.set("trunk_lddt_mean_raw", trunk_mean / static_cast<double>(L));
+    if (n_crops > 0) p.extra.set("crops", n_crops);
+    else p.extra.set("trunk_lddt_mean_raw", trunk_mean / static_cast<double>(L));
     p.extra.set("note", "backbone-only model: the refined network N, CA, C (predict_e2e _init.pdb) plus O");
     // prob_s [L, L, 130] = dist 37 | omega 37 | theta 37 | phi 19, split per head.
     const auto& ps = o.trunk.heads.prob_s;

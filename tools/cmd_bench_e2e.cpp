@@ -55,7 +55,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced) {
   model::TrunkInputs in = model::make_inputs_without_templates(msa);
   model::e2e::Network net(w);
   model::e2e::RefineOptions opt;
-  opt.forced_iter = forced;
+  opt.fixed_iter = forced;
   r.load_before = load1();
   const auto t0 = std::chrono::steady_clock::now();
   model::e2e::TrunkOutputs t = net.trunk(in);

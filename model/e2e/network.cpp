@@ -32,7 +32,7 @@ TrunkOutputs Network::trunk(const TrunkInputs& in) const {
 
 RefineResult Network::refine(const Tensor& node, const Tensor& prob_s, const std::vector<int32_t>& seq,
                              const std::vector<int32_t>& idx, const RefineOptions& opt) const {
-  return refine_module(w_, w_.config.ref, node, prob_s, one_hot_21(seq), idx, opt, on_refine_iter);
+  return se3::refine_module(w_, w_.config.ref, node, prob_s, one_hot_21(seq), idx, opt);
 }
 
 NetworkOutputs Network::forward(const TrunkInputs& in, const RefineOptions& opt) const {

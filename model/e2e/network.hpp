@@ -4,12 +4,16 @@
 
 #include <functional>
 
-#include "model/e2e/refine.hpp"
+#include "model/se3/refine_module.hpp"
 #include "model/e2e/str_blocks.hpp"
 #include "model/features.hpp"
 #include "model/rf1/trunk.hpp"
 
 namespace trifold::model::e2e {
+
+// The refinement module is se3::refine_module (model/se3/refine_module.hpp).
+using RefineOptions = se3::RefineOptions;
+using RefineResult = se3::RefineResult;
 
 // return_raw outputs (what the crop path accumulates) plus the heads.
 struct TrunkOutputs {
@@ -40,8 +44,6 @@ class Network {
   int n_str_blocks() const { return n_str_; }
   // Observer of named intermediates (state_dict prefix + "/out<i>").
   rf1::Tap tap;
-  // Observer of refinement iterations.
-  std::function<void(int, const RefineIteration&)> on_refine_iter;
 
  private:
   const Weights& w_;

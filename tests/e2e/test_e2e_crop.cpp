@@ -64,7 +64,7 @@ TEST(E2eCrop, TinyL310) {
   check("prob_s rows", got_rows, eg::ref(g, "final/prob_s_rows"));
   const int ref_n = g.ints("final/n_refine_iter").at(0), ref_best = g.ints("final/best_refine_iter").at(0);
   e2e::RefineOptions forced;
-  forced.forced_iter = ref_n;
+  forced.fixed_iter = ref_n;
   std::vector<int32_t> idx(static_cast<size_t>(L));
   for (int64_t i = 0; i < L; ++i) idx[static_cast<size_t>(i)] = static_cast<int32_t>(i);
   std::vector<int32_t> seq(msa.tokens.begin(), msa.tokens.begin() + L);

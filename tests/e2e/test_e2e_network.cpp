@@ -61,7 +61,7 @@ TEST_P(E2eNetwork, FromRawInputs) {
   e2e::Network net(w);
   const int ref_n = g.ints("final/n_refine_iter").at(0);
   e2e::RefineOptions opt;
-  opt.forced_iter = ref_n;
+  opt.fixed_iter = ref_n;
   e2e::NetworkOutputs o = net.forward(in, opt);
   const std::string tag = cfg + " " + cas + ": ";
   // Logits: ours [L, L, bins], the reference's [1, bins, L, L].
