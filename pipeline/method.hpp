@@ -25,6 +25,14 @@ struct Prediction {
   std::vector<float> distogram;
   int distogram_bins = 0;
   std::string distogram_bin_description, distogram_description;
+  std::string confidence_scale = "0-100";  // the range of `confidence`, named in the model files' remarks
+  // Further [L, L, bins] maps written next to `dist` in distogram.h5 (e.g. the network's orientations).
+  struct Map {
+    std::string name;
+    std::vector<float> values;
+    std::string description;
+  };
+  std::vector<Map> extra_maps;
 };
 
 class MsaSource {

@@ -4,6 +4,7 @@
 #include "io/error.hpp"
 #include "pipeline/method.hpp"
 #include "pipeline/method_coevolution.hpp"
+#include "pipeline/method_network.hpp"
 #include "pipeline/msa_builtin.hpp"
 
 namespace trifold::pipeline {
@@ -35,6 +36,8 @@ const std::vector<MethodInfo>& methods() {
   static const std::vector<MethodInfo> table = {
       {"coevolution", "MSA coevolution (Potts) contacts folded with restraints; no weights needed",
        make_coevolution_method},
+      {"network", "RoseTTAFold v1 e2e network (CPU): refined backbone with predicted lDDT; needs --weights",
+       make_network_method},
   };
   return table;
 }

@@ -83,7 +83,7 @@ class PredictStage final : public Stage {
       }
     p.model.name = t_.id;
     std::vector<std::string> remarks = {"TriFold model of " + t_.id + ", method " + m_->name(),
-                                        "B-factor column: per-residue " + p.confidence_name + " (0-100)"};
+                                        "B-factor column: per-residue " + p.confidence_name + " (" + p.confidence_scale + ")"};
     write_plain(tmp / kModelPdb, format_pdb(p.model, remarks));
     write_plain(tmp / kModelCif, format_mmcif(p.model, t_.id));
     double mean = 0;
@@ -102,6 +102,13 @@ class PredictStage final : public Stage {
       f.write("dist", {L, L, p.distogram_bins}, p.distogram.data());
       f.set_attr("dist", "bins", p.distogram_bin_description);
       f.set_attr("dist", "description", p.distogram_description);
+      for (const auto& m : p.extra_maps) {
+        const auto bins = static_cast<int64_t>(m.values.size()) / std::max<int64_t>(1, L * L);
+        if (bins <= 0 || m.values.size() != static_cast<size_t>(L * L * bins))
+          throw InternalError("method '" + m_->name() + "' returned map '" + m.name + "' of the wrong size");
+        f.write(m.name, {L, L, bins}, m.values.data());
+        f.set_attr(m.name, "description", m.description);
+      }
       f.set_attr("/", "target", t_.id);
       f.set_attr("/", "method", m_->name());
     }

@@ -11,6 +11,7 @@ namespace trifold::cli {
 int run_bench_score(const std::vector<std::string>& args);  // tools/bench_score.cpp
 int run_bench_trunk(const std::vector<std::string>& args);  // tools/cmd_bench_trunk.cpp
 int run_bench_se3(const std::vector<std::string>& args);    // tools/cmd_bench_se3.cpp
+int run_bench_e2e(const std::vector<std::string>& args);    // tools/cmd_bench_e2e.cpp
 
 namespace {
 
@@ -28,6 +29,8 @@ const std::vector<Bench>& benches() {
       {"trunk", "time the v1 trunk forward (through the distance heads) with random full-size weights",
        run_bench_trunk},
       {"se3", "time and peak memory of the SE(3)-Transformer forward vs L (random full-size weights)", run_bench_se3},
+      {"e2e", "full e2e forward (trunk, SE(3), refinement) with random full-size weights: time, iterations, RSS",
+       run_bench_e2e},
   };
   return table;
 }

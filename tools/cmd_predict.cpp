@@ -24,6 +24,7 @@ int run_predict(const std::vector<std::string>& args) {
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop after this stage: input | msa")
       ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
+      ("refine-iters", po::value<int>()->default_value(0), "network method: run exactly N refinement iterations (0 = the reference's early stop)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
   po::variables_map vm;
   if (!parse("predict", "--fasta F [--a3m FILE | --db DB] --out DIR [options]", args, o, {}, vm)) return 0;
@@ -42,6 +43,8 @@ int run_predict(const std::vector<std::string>& args) {
     if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
     s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  if (vm["refine-iters"].as<int>() > 0)
+    s.method_options.emplace_back("refine_iters", std::to_string(vm["refine-iters"].as<int>()));
   std::string out = vm["out"].as<std::string>();
   if (out.empty()) throw InputError("trifold predict: --out DIR is required");
   std::string fasta = vm["fasta"].as<std::string>(), a3m = vm["a3m"].as<std::string>();

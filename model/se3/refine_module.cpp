@@ -105,7 +105,9 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
     const float m = std::max(mean[0], mean[1]);
     no_impr = (m <= prev + opt.eps) ? no_impr + 1 : 0;
     no_impr_best = (m <= best_mean + opt.eps) ? no_impr_best + 1 : 0;
-    if (opt.fixed_iter <= 0 && (no_impr > 10 || no_impr_best > 20)) break;
+    // With a fixed count the rule may end the loop only at the last iteration (a break: not stored), so fixing
+    // the reference's n_refine_iter reproduces its best-copy choice.
+    if ((opt.fixed_iter <= 0 || it == n_max - 1) && (no_impr > 10 || no_impr_best > 20)) break;
     if (m > best_mean) {
       best_mean = m;
       best_lddt = lc;

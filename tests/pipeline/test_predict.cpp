@@ -108,7 +108,7 @@ TEST(Predict, ClearErrorsBeforeAnyWork) {
   auto r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
                              " --db " + (d / "q.fasta").string() + " --method network");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.output.find("network method is not available yet in this build"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the network method needs weights"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(d / "o")) << "nothing may be written before validation";
   r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
                         " --db " + (d / "missing.fasta").string());

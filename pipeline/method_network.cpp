@@ -1,0 +1,163 @@
+// Wraps model::e2e::Network as a pipeline Method (weights loaded once per process, on first use).
+#include "pipeline/method_network.hpp"
+
+#include <mutex>
+#include <sstream>
+
+#include "io/error.hpp"
+#include "io/log.hpp"
+#include "model/e2e/crop.hpp"
+#include "model/e2e/network.hpp"
+#include "model/features.hpp"
+#include "model/weights_h5.hpp"
+#include "structure/backbone.hpp"
+
+namespace trifold::pipeline {
+namespace {
+
+namespace e2e = trifold::model::e2e;
+
+struct NetworkOptions {
+  int refine_iters = 0;         // 0 = early stop
+  double bfactor_scale = 100.0; // 100 (AF2/ColabFold) or 1 (reference)
+  structure::OxygenPlacement oxygen = structure::OxygenPlacement::kGeometric;
+};
+
+// The reference runs uncropped up to this length (predict_e2e.py).
+constexpr size_t kMaxUncropped = 300;
+
+class NetworkMethod final : public Method {
+ public:
+  NetworkMethod(fs::path weights, NetworkOptions o) : path_(std::move(weights)), opt_(o) {}
+  std::string name() const override { return "network"; }
+  bool has_distogram() const override { return true; }
+  std::vector<StageInput> inputs() const override { return {{fs::absolute(path_), false}}; }
+  std::string settings() const override {
+    std::ostringstream s;
+    s << "refine_iters=" << opt_.refine_iters << "\nbfactor=" << opt_.bfactor_scale
+      << "\noxygen=" << (opt_.oxygen == structure::OxygenPlacement::kReference ? "reference" : "geometric") << "\n";
+    return s.str();
+  }
+  Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
+    const size_t L = sequence.size();
+    const model::Weights& w = weights();
+    std::string text;
+    for (size_t i = 0; i < msa.rows.size(); ++i) text += ">r\n" + msa.aligned(i) + "\n";
+    const model::MsaTokens all = model::parse_a3m_tokens(text, id + " msa.a3m");
+    model::TrunkInputs in = model::make_inputs_without_templates(model::first_rows(all));
+    e2e::Network net(w);
+    e2e::RefineOptions ro;
+    ro.fixed_iter = opt_.refine_iters;
+    e2e::NetworkOutputs o;
+    int n_crops = 0;
+    if (L > kMaxUncropped) {
+      // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
+      e2e::CropAverage avg = e2e::run_crops(net, all);
+      n_crops = avg.n_crops;
+      o.refine = net.refine(avg.node, avg.prob_s, in.seq, in.idx, ro);
+      o.trunk.heads.prob_s = std::move(avg.prob_s);
+      o.trunk.lddt = model::Tensor({static_cast<int64_t>(L)});  // no full-length trunk lDDT in crop mode
+    } else {
+      o = net.forward(in, ro);
+    }
+    structure::Backbone bb = to_backbone(o.refine.xyz);
+    std::vector<double> conf(o.refine.lddt.vec().begin(), o.refine.lddt.vec().end());
+    structure::ToStructureOptions to;
+    to.oxygen = opt_.oxygen;
+    to.bfactor_scale = opt_.bfactor_scale;
+    Prediction p;
+    p.model = structure::to_structure(bb, sequence, conf, to);
+    for (double c : conf) p.confidence.push_back(opt_.bfactor_scale * std::min(1.0, std::max(0.0, c)));
+    p.confidence_name = "predicted lDDT";
+    p.confidence_scale = opt_.bfactor_scale == 1.0 ? "0-1" : "0-100";
+    p.extra.set("refine_iterations", o.refine.n_iter).set("best_refine_iteration", o.refine.best_iter);
+    p.extra.set("refine_iterations_forced", opt_.refine_iters).set("msa_rows", in.msa.n_rows);
+    double trunk_mean = 0.0;
+    for (float v : o.trunk.lddt.vec()) trunk_mean += v;
+    if (n_crops > 0) p.extra.set("crops", n_crops);
+    else p.extra.set("trunk_lddt_mean_raw", trunk_mean / static_cast<double>(L));
+    p.extra.set("note", "backbone-only model: the refined network N, CA, C (predict_e2e _init.pdb) plus O");
+    // prob_s [L, L, 130] = dist 37 | omega 37 | theta 37 | phi 19, split per head.
+    const auto& ps = o.trunk.heads.prob_s;
+    auto head = [&](int from, int n) {
+      std::vector<float> v(L * L * static_cast<size_t>(n));
+      for (size_t ij = 0; ij < L * L; ++ij)
+        for (int k = 0; k < n; ++k) v[ij * n + k] = ps[static_cast<int64_t>(ij) * 130 + from + k];
+      return v;
+    };
+    p.distogram = head(0, 37);
+    p.distogram_bins = 37;
+    p.distogram_bin_description =
+        "Cb-Cb distance: bin k < 36 covers [2 + 0.5k, 2.5 + 0.5k) A (bin 0 also < 2 A), bin 36 = >= 20 A";
+    p.distogram_description = "network probabilities (softmax of the dist head), [i, j, bin]";
+    p.extra_maps.push_back({"omega", head(37, 37), "omega: 36 x 10 deg bins over [-pi, pi), bin 36 = no contact"});
+    p.extra_maps.push_back({"theta", head(74, 37), "theta (asymmetric [i, j]): 36 x 10 deg over [-pi, pi), bin 36 = no contact"});
+    p.extra_maps.push_back({"phi", head(111, 19), "phi (asymmetric [i, j]): 18 x 10 deg over [0, pi], bin 18 = no contact"});
+    return p;
+  }
+
+ private:
+  static structure::Backbone to_backbone(const model::Tensor& xyz) {
+    structure::Backbone bb;
+    const int64_t l = xyz.dim(0);
+    for (int64_t i = 0; i < l; ++i) {
+      auto at = [&](int a) { return Vec3{xyz[(i * 3 + a) * 3], xyz[(i * 3 + a) * 3 + 1], xyz[(i * 3 + a) * 3 + 2]}; };
+      bb.n.push_back(at(0));
+      bb.ca.push_back(at(1));
+      bb.c.push_back(at(2));
+    }
+    return bb;
+  }
+  const model::Weights& weights() {
+    std::call_once(once_, [&] {
+      log::info("network: loading weights " + path_.string());
+      w_ = std::make_unique<model::Weights>(model::load_weights_h5(path_));
+    });
+    return *w_;
+  }
+  fs::path path_;
+  NetworkOptions opt_;
+  std::once_flag once_;
+  std::unique_ptr<model::Weights> w_;
+};
+
+int to_int(const std::string& k, const std::string& v) {
+  try {
+    size_t pos = 0;
+    int x = std::stoi(v, &pos);
+    if (pos == v.size()) return x;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--method-option " + k + "=" + v + ": not an integer");
+}
+
+}  // namespace
+
+std::unique_ptr<Method> make_network_method(const Settings& s) {
+  if (s.weights.empty())
+    throw InputError("the network method needs weights: --weights W.h5 or TRIFOLD_WEIGHTS (make one with trifold convert)");
+  if (!fs::is_regular_file(s.weights)) throw InputError("weights file not found: " + s.weights.string());
+  const model::ModelConfig cfg = model::check_weights_h5(s.weights);
+  if (cfg.n_module_str < 1 || cfg.n_module_ref < 1)
+    throw InputError(s.weights.string() + ": the network method needs the SE(3) blocks and the refinement module");
+  NetworkOptions o;
+  for (const auto& [k, v] : s.method_options) {
+    if (k == "refine_iters") {
+      o.refine_iters = to_int(k, v);
+      if (o.refine_iters < 0 || o.refine_iters > 10000) throw InputError("--method-option refine_iters: 0..10000");
+    } else if (k == "bfactor") {
+      if (v == "100") o.bfactor_scale = 100.0;
+      else if (v == "1") o.bfactor_scale = 1.0;
+      else throw InputError("--method-option bfactor=" + v + ": expected 100 or 1");
+    } else if (k == "oxygen") {
+      if (v == "reference") o.oxygen = structure::OxygenPlacement::kReference;
+      else if (v == "geometric") o.oxygen = structure::OxygenPlacement::kGeometric;
+      else throw InputError("--method-option oxygen=" + v + ": expected reference or geometric");
+    } else {
+      throw InputError("--method-option " + k + ": unknown for the network method (refine_iters, bfactor, oxygen)");
+    }
+  }
+  return std::make_unique<NetworkMethod>(s.weights, o);
+}
+
+}  // namespace trifold::pipeline
