@@ -55,7 +55,7 @@ std::string config_json(const Target& target, const Settings& s, const Resources
   j.set("method", res.method ? res.method->name() : resolved_method(s) + " (not run: --stop-after " + s.stop_after + ")");
   j.set("msa_source", target.a3m.empty() ? (res.search ? res.search->name() : "") : "given-a3m");
   j.set("a3m", target.a3m.empty() ? "" : fs::absolute(target.a3m).string());
-  j.set("db", s.db.empty() ? "" : fs::absolute(s.db).string());
+  j.set("db", s.db.empty() ? "" : fs::absolute(s.db).string()).set("msa_tool", s.msa_tool);
   j.set("weights", s.weights.empty() ? "" : fs::absolute(s.weights).string());
   j.set("stop_after", s.stop_after).set("max_length", s.max_length).set("threads", s.threads);
   JsonObject mo;
