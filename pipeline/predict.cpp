@@ -79,20 +79,8 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
   auto stages = make_stages(target, resources);
   fs::create_directories(workdir);
   remove_stale_temporaries(workdir);
-  std::string config = config_json(target, settings, resources);
-  // Rewrite only when changed: a rerun of a finished target stays read-only.
-  bool same = false;
-  if (fs::exists(workdir / kConfigJson)) {
-    try {
-      same = read_file(workdir / kConfigJson) == config;
-    } catch (const IoError&) {
-    }
-  }
-  if (!same) {
-    fs::remove(workdir / kDoneMarker);  // never a done marker next to a config its outputs did not come from
-    write_renamed(workdir / kConfigJson, config);
-  }
   RunOptions opt;
+  opt.run_files = {{kConfigJson, config_json(target, settings, resources)}};
   opt.target = target.id;
   opt.version = settings.version;
   opt.stop_after = settings.stop_after;
