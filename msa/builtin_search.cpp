@@ -140,7 +140,6 @@ A3m hits_to_a3m(const SequenceRecord& query, const SequenceDb& db, const std::ve
   A3m out;
   SequenceRecord q = query;
   out.rows.push_back(q);
-  const std::string letters_all;
   for (const Hit& h : hits) {
     if (h.aln.ops.empty()) continue;
     const std::string letters = db.letters(h.target).substr(h.aln.t_begin, h.aln.t_end - h.aln.t_begin);

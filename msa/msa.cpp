@@ -107,7 +107,7 @@ std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt) {
     case MsaTool::Builtin: {
       const auto& b = opt.builtin;
       s << b.prefilter.word_threshold << " " << b.prefilter.two_hit_window << " " << b.prefilter.xdrop_ungapped << " "
-        << b.prefilter.min_ungapped_score << " " << b.prefilter.max_ungapped_evalue << " " << b.prefilter.max_candidates
+        << b.prefilter.min_ungapped_score << " " << b.prefilter.max_ungapped_evalue << " " << b.prefilter.max_candidates << " " << b.prefilter.exhaustive_cells
         << " " << b.gaps.open << " " << b.gaps.extend << " " << b.max_evalue << " " << b.max_hits << " "
         << b.mask_low_complexity << " " << b.mask.window << " " << b.mask.trigger << " " << b.mask.extension << " "
         << b.bias_pseudocounts << " " << b.bias_tolerance << " " << b.lambda << " " << b.K;
@@ -142,7 +142,12 @@ MsaResult build_msa(const SequenceRecord& query_in, const MsaOptions& opt) {
     result.cache_key = msa_cache_key(query, opt);
     cache_file = opt.cache_dir / (result.cache_key + ".a3m");
     if (fs::exists(cache_file)) {
-      result.a3m = read_a3m(cache_file);
+      try {
+        result.a3m = read_a3m(cache_file);
+      } catch (const InputError& e) {
+        log::warn("unreadable cache entry (", e.what(), "); recomputing");
+        result.a3m = A3m{};
+      }
       if (!result.a3m.rows.empty() && result.a3m.rows[0].sequence == query.sequence) {
         result.from_cache = true;
         result.stats = msa_stats(result.a3m);

@@ -42,12 +42,9 @@ int extend_ungapped(const uint8_t* q, int qlen, const uint8_t* t, int tlen, int 
   return seed + best_r + best_l;
 }
 
-// Per-diagonal state. Positions are absolute (database offset + kBase), so a slot left over from an earlier
-// target is automatically too far away to pair with, and nothing needs clearing between targets.
-struct DiagSlot {
-  uint32_t last = 0;     // absolute position of the last seed on this diagonal
-  uint32_t covered = 0;  // seeds before this absolute position lie inside an extension already done
-};
+// Per-diagonal state: the absolute position (database offset + kBase) of the last seed on the diagonal, or
+// the end of the last ungapped extension, which then acts as the previous seed (as in gapped BLAST). A slot left
+// over from an earlier target is automatically too far away to pair with, so nothing is cleared between targets.
 constexpr uint64_t kBase = 1u << 16;
 
 }  // namespace
@@ -86,42 +83,46 @@ std::vector<Candidate> prefilter(const QueryWords& words, const SequenceDb& db, 
   std::vector<int> best(ntargets, 0);
   size_t max_tlen = 0;
   for (size_t t = 0; t < ntargets; ++t) max_tlen = std::max(max_tlen, db.length(t));
-  if (qlen < kWord) return {};
+  if (qlen < kWord || static_cast<double>(qlen) * static_cast<double>(db.total_residues()) <= opt.exhaustive_cells) {
+    std::vector<Candidate> all(ntargets);
+    for (size_t t = 0; t < ntargets; ++t) all[t].target = static_cast<uint32_t>(t);
+    return all;
+  }
 
-  TRIFOLD_CHECK(db.total_residues() + kBase < (uint64_t(1) << 32) - 1, "database too large for 32-bit positions");
+  TRIFOLD_CHECK(db.total_residues() + kBase < (uint64_t(1) << 31) - 1, "database too large for 31-bit positions");
   const int window = opt.two_hit_window;
 #pragma omp parallel
   {
-    std::vector<DiagSlot> diag(qlen + max_tlen + 1);
+    std::vector<int32_t> diag(qlen + max_tlen + 1, 0);
 #pragma omp for schedule(dynamic, 64)
     for (long tl = 0; tl < static_cast<long>(ntargets); ++tl) {
       const size_t t = static_cast<size_t>(tl);
       const int tlen = static_cast<int>(db.length(t));
       if (tlen < kWord) continue;
       const uint8_t* ts = db.sequence(t);
-      const uint32_t base = static_cast<uint32_t>(db.offsets[t] + kBase);
+      const int32_t base = static_cast<int32_t>(db.offsets[t] + kBase);
       const uint16_t* wc = db.word_codes.data() + db.offsets[t];
       // diag_t[tj - qi] is the slot of the diagonal through (qi, tj).
-      DiagSlot* diag_t = diag.data() + qlen;
+      int32_t* diag_t = diag.data() + qlen;
       int top = 0;
       for (int tj = 0; tj + kWord <= tlen; ++tj) {
         const uint16_t code = wc[tj];
         if (code == SequenceDb::kNoWord) continue;
         const int32_t* p = words.begin(code);
         const int32_t* end = words.end(code);
-        const uint32_t abs = base + static_cast<uint32_t>(tj);
+        const int32_t abs = base + tj;
         for (; p != end; ++p) {
           const int qi = *p;
-          DiagSlot& s = diag_t[tj - qi];
-          if (abs < s.covered) continue;
-          const uint32_t dist = abs - s.last;
-          if (dist < kWord) continue;  // overlaps the previous seed: keep the earlier one
-          s.last = abs;
-          if (dist <= static_cast<uint32_t>(window)) {
+          int32_t& last = diag_t[tj - qi];
+          const int32_t dist = abs - last;
+          if (dist < kWord) continue;  // inside an extension, or overlapping the previous seed
+          if (dist <= window) {
             int t_end = 0;
             const int sc = extend_ungapped(query.data(), qlen, ts, tlen, qi, tj, opt.xdrop_ungapped, t_end);
             top = std::max(top, sc);
-            s.covered = base + static_cast<uint32_t>(t_end);
+            last = static_cast<int32_t>(base) + t_end - kWord;
+          } else {
+            last = abs;
           }
         }
       }

@@ -21,6 +21,9 @@ struct PrefilterOptions {
   // keeps Smith-Waterman work low for long queries and long targets.
   double max_ungapped_evalue = 0.05;
   size_t max_candidates = 4000;  // at most this many targets (best ungapped score first) go to Smith-Waterman
+  // Small searches skip the prefilter: when query length x database residues is at most this, every target
+  // goes to Smith-Waterman (a few milliseconds), so small databases lose nothing to seeding.
+  double exhaustive_cells = 5e7;
 };
 
 struct Candidate {

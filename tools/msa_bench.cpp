@@ -86,7 +86,9 @@ int main(int argc, char** argv) {
       ("mask-extension", po::value<double>()->default_value(msa::MaskOptions{}.extension), "built-in: low-complexity extension entropy (bits)")
       ("bias-pseudocounts", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_pseudocounts), "built-in: composition-bias pseudocounts (< 0 = no correction)")
       ("bias-tolerance", po::value<double>()->default_value(msa::BuiltinOptions{}.bias_tolerance), "built-in: composition-bias tolerance per pair")
+      ("xdrop", po::value<int>()->default_value(msa::PrefilterOptions{}.xdrop_ungapped), "built-in: ungapped X-drop")
       ("max-candidates", po::value<size_t>()->default_value(msa::PrefilterOptions{}.max_candidates), "built-in: Smith-Waterman candidates per query")
+      ("mmseqs-sensitivity", po::value<double>()->default_value(5.7), "mmseqs -s")
       ("verbose", "debug messages (per-query search statistics)")
       ("help,h", "show this help");
   po::variables_map vm;
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
       bo.mask_low_complexity = bo.mask.trigger >= 0;
       bo.bias_pseudocounts = vm["bias-pseudocounts"].as<double>();
       bo.bias_tolerance = vm["bias-tolerance"].as<double>();
+      bo.prefilter.xdrop_ungapped = vm["xdrop"].as<int>();
       bo.prefilter.max_candidates = vm["max-candidates"].as<size_t>();
       std::vector<std::vector<msa::Hit>> all(nq);
 #pragma omp parallel for schedule(dynamic, 1)
@@ -172,7 +175,8 @@ int main(int argc, char** argv) {
     if (tools.find("mmseqs") != std::string::npos) {
       std::filesystem::remove_all(work / "mmseqs_tmp");
       auto r = msa::run_checked({"mmseqs", "easy-search", qpath.string(), dbpath.string(), (work / "mmseqs.m8").string(),
-                                 (work / "mmseqs_tmp").string(), "--threads", std::to_string(threads), "-e",
+                                 (work / "mmseqs_tmp").string(), "--threads", std::to_string(threads), "-s",
+                                 std::to_string(vm["mmseqs-sensitivity"].as<double>()), "-e",
                                  std::to_string(ecut), "-v", "1"},
                                 0);
       results["mmseqs"] = {r.seconds, at_most(msa::read_m8(work / "mmseqs.m8"), ecut)};
