@@ -132,6 +132,19 @@ Shape File::shape(const std::string& dataset) const {
   return Shape(dims.begin(), dims.end());
 }
 
+std::string File::dtype(const std::string& dataset) const {
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (d < 0) fail(path_, dataset, "no such dataset");
+  Handle t(H5Dget_type(d), H5Tclose);
+  const std::string bits = std::to_string(8 * H5Tget_size(t));
+  switch (H5Tget_class(t)) {
+    case H5T_FLOAT: return "float" + bits;
+    case H5T_INTEGER: return (H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int") + bits;
+    case H5T_STRING: return "string";
+    default: return "other";
+  }
+}
+
 template <class T>
 Array<T> File::read(const std::string& dataset) const {
   Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), H5Dclose);

@@ -44,6 +44,8 @@ class File {
   // Names of the direct children of a group ("/" for the root), sorted.
   std::vector<std::string> list(const std::string& group) const;
   Shape shape(const std::string& dataset) const;
+  // Stored element type: "float32", "float64", "int8".."int64", "uint8".."uint64", "string" or "other".
+  std::string dtype(const std::string& dataset) const;
 
   // Reads a whole dataset, converting the stored type to T (float, double, int8_t, int32_t, int64_t).
   template <class T>

@@ -211,6 +211,25 @@ FoldRestraintSet build_fold_restraints(const Restraints& r, const FoldEnergyPara
     build_planar(r.p(i, j), prm, &set.phi[k * kPhiIntervals * 4]);
     build_planar(r.p(j, i), prm, &set.phi[(n + k) * kPhiIntervals * 4]);
   }
+  set.orientation_flat.assign(n, 0);
+  set.flat_values.assign(5 * n, 0.0f);
+  // Flat = all node values within 1e-5 of each other (Akima pieces stay within the range of neighbouring
+  // nodes up to a small overshoot, so the curve is constant to ~1e-5).
+  auto flat = [](const float* c, int intervals) {
+    for (int t = 1; t < intervals; ++t)
+      if (std::abs(c[4 * t] - c[0]) >= 1e-5f) return false;
+    return true;
+  };
+  for (size_t k = 0; k < n; ++k) {
+    const float* curves[5] = {&set.omega[k * kOmegaIntervals * 4], &set.theta[k * kOmegaIntervals * 4],
+                              &set.theta[(n + k) * kOmegaIntervals * 4], &set.phi[k * kPhiIntervals * 4],
+                              &set.phi[(n + k) * kPhiIntervals * 4]};
+    const int sizes[5] = {kOmegaIntervals, kOmegaIntervals, kOmegaIntervals, kPhiIntervals, kPhiIntervals};
+    bool all = true;
+    for (int t = 0; t < 5 && all; ++t) all = flat(curves[t], sizes[t]);
+    set.orientation_flat[k] = all ? 1 : 0;
+    for (int t = 0; t < 5; ++t) set.flat_values[5 * k + t] = curves[t][0];
+  }
   return set;
 }
 
@@ -290,6 +309,13 @@ EnergyTerms fold_energy(const FoldRestraintSet& set, const FoldEnergyParams& prm
         add(gr(i, 3), g);
         add(gr(j, 3), g * -1.0);
       }
+    }
+    if (!set.orientation_flat.empty() && set.orientation_flat[k]) {
+      const float* fv = &set.flat_values[5 * k];
+      so += fv[0];
+      st += fv[1] + fv[2];
+      sp += fv[3] + fv[4];
+      continue;
     }
     V g0, g1, g2, g3;
     // omega: CAi-CBi-CBj-CAj, shifted to [0, 2π]

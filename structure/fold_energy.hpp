@@ -32,6 +32,12 @@ struct FoldRestraintSet {
   std::vector<float> omega;         // [npairs, kOmegaIntervals, 4]
   std::vector<float> theta;         // [2·npairs, kOmegaIntervals, 4]: first (i→j) for all pairs, then (j→i)
   std::vector<float> phi;           // [2·npairs, kPhiIntervals, 4], same order as theta
+  // Per pair: 1 when all five orientation curves are flat (node values within 1e-5: float rounding of a
+  // uniform or background-shaped distribution; coevolution restraints say nothing about orientation). The
+  // energy then adds their constant values and skips the dihedral/angle evaluations; the dropped forces are
+  // of the order of 1e-4 per rad, times angle_weight / npairs.
+  std::vector<unsigned char> orientation_flat;  // [npairs]
+  std::vector<float> flat_values;                // [npairs, 5]: ω, θij, θji, φij, φji constants
   size_t pairs() const { return pair_i.size(); }
 };
 

@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
                   " -> %s\n", fr.restrained_pairs, fr.terms.total, tf, opt.fold.restarts, opt.fold.steps, mean,
                   fold_out.c_str());
       score(model, "coevolution model");
+      std::printf("end to end (slowest contacts run + fold): %.2f s wall\n", times.back() + tf);
       // Baseline: folds from the same number of restraints on random pairs (same profile, same separation
       // rule), i.e. random compact folds of the same chain.
       const int k = std::stoi(arg(argc, argv, "--random-folds", "0"));

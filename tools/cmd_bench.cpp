@@ -9,6 +9,8 @@
 namespace trifold::cli {
 
 int run_bench_score(const std::vector<std::string>& args);  // tools/bench_score.cpp
+int run_bench_trunk(const std::vector<std::string>& args);  // tools/cmd_bench_trunk.cpp
+int run_bench_se3(const std::vector<std::string>& args);    // tools/cmd_bench_se3.cpp
 
 namespace {
 
@@ -23,6 +25,9 @@ const std::vector<Bench>& benches() {
   static const std::vector<Bench> table = {
       {"score", "score predictions of a CASP-style set against natives; summary, plots, published-score check",
        run_bench_score},
+      {"trunk", "time the v1 trunk forward (through the distance heads) with random full-size weights",
+       run_bench_trunk},
+      {"se3", "time and peak memory of the SE(3)-Transformer forward vs L (random full-size weights)", run_bench_se3},
   };
   return table;
 }

@@ -3,11 +3,13 @@
 
 namespace trifold::cli {
 
-int run_predict(const std::vector<std::string>& args);
-int run_batch(const std::vector<std::string>& args);
-int run_msa(const std::vector<std::string>& args);
-int run_score(const std::vector<std::string>& args);  // tools/cmd_score.cpp
-int run_bench(const std::vector<std::string>& args);  // tools/cmd_bench.cpp
+int run_predict(const std::vector<std::string>& args);  // tools/cmd_predict.cpp
+int run_batch(const std::vector<std::string>& args);    // tools/cmd_batch.cpp
+int run_score(const std::vector<std::string>& args);    // tools/cmd_score.cpp
+int run_bench(const std::vector<std::string>& args);    // tools/cmd_bench.cpp
+int run_convert(const std::vector<std::string>& args);  // tools/cmd_convert.cpp
+int run_info(const std::vector<std::string>& args);     // tools/cmd_info.cpp
+int run_msa(const std::vector<std::string>& args);      // tools/cmd_msa.cpp
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -16,6 +18,8 @@ const std::vector<Command>& commands() {
       {"msa", "build a multiple sequence alignment (builtin search, hhblits, jackhmmer, mmseqs2)", run_msa},
       {"score", "TM-score, GDT-TS/HA, RMSD and lDDT of models against natives", run_score},
       {"bench", "benchmarks (trifold bench --help lists them)", run_bench},
+      {"convert", "official PyTorch checkpoint (or --random) -> TriFold HDF5 weights", run_convert},
+      {"info", "architecture, hyper-parameters and parameter count of a weight file", run_info},
   };
   return table;
 }

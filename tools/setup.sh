@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config libhdf5-dev hdf5-tools libboost-program-options-dev libopenblas-dev
       libomp-dev zlib1g-dev libgtest-dev)
 # The field's tools: MSA search back-ends and the reference scorers the tests compare against.
-TOOLS=(hmmer hmmer-doc hhsuite mmseqs2 mmseqs2-examples tm-align openstructure slurm-wlm munge)
+TOOLS=(hmmer hmmer-doc hhsuite mmseqs2 mmseqs2-examples tm-align openstructure zip slurm-wlm munge)
 
 build=1
 want_tools=0

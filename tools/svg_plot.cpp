@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 namespace trifold::cli::svg {
@@ -79,9 +80,13 @@ std::string render(const Chart& c) {
       for (size_t i = 0; i < s.x.size(); ++i) o << num(X(s.x[i])) << "," << num(Y(s.y[i])) << " ";
       o << "\"/>\n";
     }
-    for (size_t i = 0; i < s.x.size(); ++i)
-      o << "<circle cx=\"" << num(X(s.x[i])) << "\" cy=\"" << num(Y(s.y[i])) << "\" r=\"3\" fill=\"" << s.color
-        << "\" fill-opacity=\"0.8\"/>\n";
+    for (size_t i = 0; i < s.x.size(); ++i) {
+      o << "<circle cx=\"" << num(X(s.x[i])) << "\" cy=\"" << num(Y(s.y[i])) << "\" r=\"" << num(s.radius) << "\" ";
+      if (s.hollow)
+        o << "fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"1.5\"/>\n";
+      else
+        o << "fill=\"" << s.color << "\" fill-opacity=\"0.8\"/>\n";
+    }
     double ly = top + 10 + 18 * li++;
     o << "<circle cx=\"" << num(left + pw + 16) << "\" cy=\"" << num(ly) << "\" r=\"4\" fill=\"" << s.color << "\"/>\n";
     o << "<text x=\"" << num(left + pw + 26) << "\" y=\"" << num(ly + 4) << "\">" << esc(s.name) << "</text>\n";
@@ -92,6 +97,20 @@ std::string render(const Chart& c) {
     << esc(c.ylabel) << "</text>\n";
   o << "</svg>\n";
   return o.str();
+}
+
+void fit_square_range(Chart& c, double pad, double step, double lo_limit, double hi_limit) {
+  double lo = hi_limit, hi = lo_limit;
+  for (const auto& s : c.series) {
+    for (double v : s.x) lo = std::min(lo, v), hi = std::max(hi, v);
+    for (double v : s.y) lo = std::min(lo, v), hi = std::max(hi, v);
+  }
+  if (lo > hi) return;
+  lo = std::max(lo_limit, std::floor((lo - pad) / step) * step);
+  hi = std::min(hi_limit, std::ceil((hi + pad) / step) * step);
+  if (hi <= lo) hi = lo + step;
+  c.xmin = c.ymin = lo;
+  c.xmax = c.ymax = hi;
 }
 
 }  // namespace trifold::cli::svg

@@ -10,7 +10,14 @@ struct Series {
   std::string name;
   std::string color;  // CSS colour, e.g. "#1f77b4"
   std::vector<double> x, y;
+  double radius = 3;     // marker radius (px)
+  bool hollow = false;   // ring instead of a filled dot, so coinciding series stay visible
 };
+
+// Sets [min, max] of both axes to the data of all series, padded by `pad` and rounded out to `step`, clipped
+// to [lo_limit, hi_limit] (for a scatter with a y = x diagonal).
+struct Chart;
+void fit_square_range(Chart& c, double pad, double step, double lo_limit, double hi_limit);
 
 struct Chart {
   std::string title, xlabel, ylabel;

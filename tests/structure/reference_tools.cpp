@@ -37,18 +37,31 @@ std::string lddt_compound_lib() {
   return "";
 }
 
-std::optional<double> run_lddt(const std::filesystem::path& model, const std::filesystem::path& native, bool ca_only) {
+std::optional<LddtRef> run_lddt(const std::filesystem::path& model, const std::filesystem::path& native, bool ca_only) {
   const std::string lib = lddt_compound_lib();
   if (lib.empty()) return std::nullopt;
   // -x: residue-name consistency is not lDDT's business (renumbered synthetic models pair unlike residues).
   auto r = run_command("lddt -x -l " + lib + (ca_only ? " -c " : " ") + q(model) + " " + q(native), true);
   std::istringstream in(r.output);
   std::string line;
+  LddtRef out;
+  bool found = false;
   while (std::getline(in, line)) {
     double x;
-    if (std::sscanf(line.c_str(), "Global LDDT score: %lf", &x) == 1) return x;
+    if (std::sscanf(line.c_str(), "Global LDDT score: %lf", &x) == 1) out.global = x, found = true;
+    // Local rows: chain \t resname \t resnum \t Yes|No \t score \t (conserved/total)
+    std::istringstream f(line);
+    std::string chain, rname, rnum, assessed, score;
+    if (std::getline(f, chain, '\t') && std::getline(f, rname, '\t') && std::getline(f, rnum, '\t') &&
+        std::getline(f, assessed, '\t') && std::getline(f, score, '\t') && assessed == "Yes") {
+      try {
+        out.per_residue[std::stoi(rnum)] = std::stod(score);
+      } catch (...) {
+      }
+    }
   }
-  return std::nullopt;
+  if (!found) return std::nullopt;
+  return out;
 }
 
 }  // namespace trifold::test

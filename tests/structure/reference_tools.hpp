@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,8 +16,13 @@ struct TmScoreRef {
 // Runs `TMscore model native`; nothing when the program fails or prints no scores (no common residues).
 std::optional<TmScoreRef> run_tmscore(const std::filesystem::path& model, const std::filesystem::path& native);
 
-// Runs OpenStructure's `lddt -x -l <compound lib> [-c] model native`; returns the global score (4 digits).
-std::optional<double> run_lddt(const std::filesystem::path& model, const std::filesystem::path& native, bool ca_only);
+struct LddtRef {
+  double global = 0;                  // printed with 4 significant digits
+  std::map<int, double> per_residue;  // residue number -> local lDDT (6 significant digits), assessed residues
+};
+
+// Runs OpenStructure's `lddt -x -l <compound lib> [-c] model native` and parses global and local scores.
+std::optional<LddtRef> run_lddt(const std::filesystem::path& model, const std::filesystem::path& native, bool ca_only);
 
 // The OpenStructure compound library lddt needs, or "" when not found.
 std::string lddt_compound_lib();

@@ -19,6 +19,7 @@ struct Domain {
   const char* name;
   int first, last;
 };
+void PrintTo(const Domain& d, std::ostream* os) { *os << d.name << " " << d.first << "-" << d.last; }
 
 // TM-score with the in-tree scorer (structure/tmscore.hpp, checked against the TMscore program by the
 // scoring tests), on CA atoms matched by residue number, normalised by the native's length.

@@ -110,3 +110,29 @@ TEST(Scores, SequenceAlignmentPairsIdenticalStretches) {
   EXPECT_EQ(p.front(), std::make_pair(2, 0));
   EXPECT_EQ(p.back(), std::make_pair(8, 6));
 }
+
+TEST(Scores, InsertionCodesAreMatched) {
+  // Native residues 10, 10A, 11, 12, 13 and a rigidly moved copy as the model. Only when 10A pairs with 10A
+  // (not with 10, as matching by number alone would do) are the scores perfect.
+  const char* native =
+      "ATOM      1  CA  ALA A  10       0.000   0.000   0.000  1.00  0.00           C\n"
+      "ATOM      2  CA  GLY A  10A      3.800   0.000   0.000  1.00  0.00           C\n"
+      "ATOM      3  CA  SER A  11       7.600   0.000   0.000  1.00  0.00           C\n"
+      "ATOM      4  CA  THR A  12       7.600   3.800   0.000  1.00  0.00           C\n"
+      "ATOM      5  CA  VAL A  13       3.800   3.800   1.000  1.00  0.00           C\n";
+  Structure n = parse_pdb(native, "native.pdb");
+  Structure m = rotated(n);
+  PairScore s = score_pair(m, n);
+  EXPECT_EQ(s.tm.aligned, 5);
+  EXPECT_NEAR(s.tm.tm_score, 1.0, 1e-12);
+  EXPECT_EQ(s.tm.gdt_counts[0], 5);
+  ASSERT_EQ(s.lddt.residues.size(), 5u);
+  EXPECT_EQ(s.lddt.residues[1].icode, 'A');
+  EXPECT_NEAR(s.lddt.score, 1.0, 1e-12);
+  // Drop the insertion code in the model: 10A no longer has a partner.
+  Structure m2 = m;
+  m2.chains[0].residues[1].icode = ' ';
+  PairScore s2 = score_pair(m2, n);
+  EXPECT_EQ(s2.tm.aligned, 4);
+  EXPECT_FALSE(s2.lddt.residues[1].in_model);
+}

@@ -35,7 +35,7 @@ struct Case {
   bool lddt_wanted = true;  // compare all-atom lDDT (each lddt run takes ~1 s; the synthetic set uses a subset)
   // Reference results.
   std::optional<test::TmScoreRef> tm = {};
-  std::optional<double> lddt = {}, lddt_ca = {};
+  std::optional<test::LddtRef> lddt = {}, lddt_ca = {};
 };
 
 // Runs the reference programs for all cases on two threads (the box has two cores).
@@ -57,7 +57,7 @@ void run_references(std::vector<Case>& cases, bool with_tmscore, bool with_lddt)
 }
 
 struct MaxDev {
-  double tm = 0, gts = 0, gha = 0, lddt = 0, lddt_ca = 0;
+  double tm = 0, gts = 0, gha = 0, lddt = 0, lddt_ca = 0, lddt_local = 0;
   int n_tm = 0, n_lddt = 0;
 };
 
@@ -77,20 +77,30 @@ void check(std::vector<Case>& cases, MaxDev& dev) {
     }
     if (c.lddt) {
       ++dev.n_lddt;
-      EXPECT_NEAR(s.lddt.score, *c.lddt, kLddtTol);
-      dev.lddt = std::max(dev.lddt, std::abs(s.lddt.score - *c.lddt));
+      EXPECT_NEAR(s.lddt.score, c.lddt->global, kLddtTol);
+      dev.lddt = std::max(dev.lddt, std::abs(s.lddt.score - c.lddt->global));
+      // Per-residue lDDT of every residue lddt assessed (it prints 6 significant digits).
+      int n = 0;
+      for (const auto& r : s.lddt.residues) {
+        auto it = c.lddt->per_residue.find(r.seqnum);
+        if (!r.in_model || it == c.lddt->per_residue.end()) continue;
+        ++n;
+        EXPECT_NEAR(r.score, it->second, kLddtTol) << "residue " << r.seqnum;
+        dev.lddt_local = std::max(dev.lddt_local, std::abs(r.score - it->second));
+      }
+      EXPECT_EQ(n, static_cast<int>(c.lddt->per_residue.size()));
     }
     if (c.lddt_ca) {
-      EXPECT_NEAR(s.lddt_ca.score, *c.lddt_ca, kLddtTol);
-      dev.lddt_ca = std::max(dev.lddt_ca, std::abs(s.lddt_ca.score - *c.lddt_ca));
+      EXPECT_NEAR(s.lddt_ca.score, c.lddt_ca->global, kLddtTol);
+      dev.lddt_ca = std::max(dev.lddt_ca, std::abs(s.lddt_ca.score - c.lddt_ca->global));
     }
   }
 }
 
 void report(const char* what, const MaxDev& d) {
   std::printf("[%s] max |trifold - TMscore| over %d pairs: TM %.5f, GDT-TS %.3f, GDT-HA %.3f points; "
-              "max |trifold - lddt| over %d pairs: all-atom %.5f, CA %.5f\n",
-              what, d.n_tm, d.tm, d.gts, d.gha, d.n_lddt, d.lddt, d.lddt_ca);
+              "max |trifold - lddt| over %d pairs: all-atom %.5f, CA %.5f, per-residue %.6f\n",
+              what, d.n_tm, d.tm, d.gts, d.gha, d.n_lddt, d.lddt, d.lddt_ca, d.lddt_local);
 }
 
 bool have_tools(bool& tms, bool& ld) {

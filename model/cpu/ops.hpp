@@ -1,0 +1,83 @@
+// CPU reference ops (fp32, OpenMP, OpenBLAS): the oracle every other backend is tested against.
+//
+// Layout conventions used by every op here:
+//  * Tensors are row-major (C order); "features last": a linear layer acts on the last axis.
+//  * 2-D feature maps (pair features, ResNet internals) are CHANNEL-LAST [H, W, C]. The reference
+//    (PyTorch) runs its convolutions and InstanceNorm on NCHW; we keep [L, L, C] throughout so the pair
+//    tensor never has to be transposed between the attention and the ResNet code. conv2d/instance_norm
+//    below take [H, W, C] and produce [H, W, C]; weights keep the PyTorch layout [C_out, C_in, kh, kw].
+//  * Our own loops never reduce across threads (fixed chunking), so they do not depend on the thread count;
+//    OpenBLAS's threaded sgemm does round differently with 1 vs 2 threads (~1e-7 relative), like PyTorch.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "model/tensor.hpp"
+
+namespace trifold::model::cpu {
+
+// ---------------------------------------------------------------- matrix products (ops_linear.cpp)
+// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when trans_* (plain cblas_sgemm).
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// While alive, OpenBLAS runs single-threaded so that independent small GEMMs can be spread over OpenMP
+// threads instead (create and destroy it on the calling thread, outside parallel regions).
+class BlasSingleThread {
+ public:
+  BlasSingleThread();
+  ~BlasSingleThread();
+  BlasSingleThread(const BlasSingleThread&) = delete;
+  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+// y[..., out] = x[..., in] · W[out, in]ᵀ + b[out]   (torch.nn.Linear; bias may be null).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias);
+// Same, writing into a preallocated y (numel = rows·out).
+void linear_into(const float* x, int64_t rows, int64_t in, const Tensor& weight, const Tensor* bias, float* y);
+
+// Batched matrix product: a [B, M, K] · b [B, K, N] -> [B, M, N] (trans flags transpose the last two axes
+// of each operand as stored, e.g. trans_b with b stored [B, N, K]).
+Tensor bmm(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+
+// 2-D convolution on a channel-last map x [H, W, C_in] with PyTorch weights w [C_out, C_in, k, k],
+// k ∈ {1, 3}, stride 1, dilation 1, zero padding k/2 ("same"); bias [C_out] may be null. -> [H, W, C_out].
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias);
+
+// ---------------------------------------------------------------- normalisation (ops_norm.cpp)
+// RoseTTAFold's custom LayerNorm over the last axis: a·(x−μ)/sqrt(σ²+eps) + b, σ² biased. Same math as
+// nn.LayerNorm; both are provided so rounding order can follow the module actually used.
+Tensor layer_norm(const Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
+// In-place variant of layer_norm (saves one copy of large tensors).
+void layer_norm_(Tensor& x, const Tensor& a2, const Tensor& b2, float eps = 1e-5f);
+// torch.nn.LayerNorm: (x−μ)/sqrt(σ²+eps)·w + b.
+Tensor layer_norm_torch(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps = 1e-5f);
+// InstanceNorm2d(affine) on a channel-last map x [H, W, C]: per channel, statistics over all H·W
+// positions (biased variance), then ·gamma[c] + beta[c]. The reference uses eps 1e-6.
+Tensor instance_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps = 1e-6f);
+
+// ---------------------------------------------------------------- pointwise (ops_basic.cpp)
+void relu_(Tensor& x);
+void elu_(Tensor& x);                       // alpha = 1
+void leaky_relu_(Tensor& x, float slope);   // torch default slope 0.01
+void sigmoid_(Tensor& x);
+void add_(Tensor& x, const Tensor& y);      // x += y (same shape)
+void scale_(Tensor& x, float s);            // x *= s
+Tensor add(const Tensor& x, const Tensor& y);
+
+// Softmax along `axis` (negative counts from the end), max-subtracted like torch.softmax.
+Tensor softmax(const Tensor& x, int axis);
+// Generic axis permutation (like torch.permute(...).contiguous()).
+Tensor permute(const Tensor& x, const std::vector<int>& perm);
+// Swap the two axes of a [A, B, C] tensor -> [B, A, C] (the common pair/MSA transpose, C may be 1).
+Tensor transpose01(const Tensor& x);
+// Concatenation along `axis` (all other dims equal).
+Tensor concat(const std::vector<const Tensor*>& parts, int axis);
+// Embedding lookup: table [V, D], tokens (any shape `shape`, values in [0, V)) -> [shape..., D].
+Tensor embedding(const Tensor& table, const std::vector<int32_t>& tokens, const Shape& shape);
+
+}  // namespace trifold::model::cpu

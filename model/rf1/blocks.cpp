@@ -1,0 +1,147 @@
+// RoseTTAFold v1 two-track block: encoder layers, MSA2MSA, MSA2Pair (coevolution), Pair2Pair, Pair2MSA, IterBlock.
+#include <algorithm>
+#include <cstring>
+
+#include "io/error.hpp"
+#include "model/cpu/ops.hpp"
+#include "model/rf1/modules.hpp"
+
+namespace trifold::model::rf1 {
+namespace {
+
+void tap_out(const Tap& tap, const std::string& p, const Tensor& t, const char* slot = "out0") {
+  if (tap) tap(p + "/" + slot, t);
+}
+
+// Pre-LN EncoderLayer with a Performer over axis 1 of x [A, n, d].
+Tensor performer_encoder_layer(const Weights& w, const std::string& p, const Tensor& x) {
+  Tensor y = x;
+  cpu::add_(y, performer(w, p + ".attn", layer_norm(w, p + ".norm1", x)));
+  cpu::add_(y, feed_forward(w, p + ".ff", layer_norm(w, p + ".norm2", y)));
+  return y;
+}
+
+}  // namespace
+
+Tensor axial_encoder_layer(const Weights& w, const std::string& p, const Tensor& x) {
+  Tensor y = x;
+  cpu::add_(y, performer(w, p + ".attn_L", layer_norm(w, p + ".norm1", y)));
+  Tensor t = cpu::transpose01(layer_norm(w, p + ".norm2", y));
+  cpu::add_(y, cpu::transpose01(performer(w, p + ".attn_N", t)));
+  cpu::add_(y, feed_forward(w, p + ".ff", layer_norm(w, p + ".norm3", y)));
+  return y;
+}
+
+Tensor msa2msa(const Weights& w, const std::string& p, const Tensor& msa, int heads, Tensor* att, const Tap& tap) {
+  // Row step: soft-tied attention along L (EncoderLayer, use_tied).
+  const std::string e1 = p + ".encoder_1.layers.0";
+  Tensor x = msa;
+  cpu::add_(x, soft_tied_attention(w, e1 + ".attn", layer_norm(w, e1 + ".norm1", msa), heads, att));
+  cpu::add_(x, feed_forward(w, e1 + ".ff", layer_norm(w, e1 + ".norm2", x)));
+  tap_out(tap, e1, x);
+  // Column step: Performer along N for each residue.
+  Tensor xt = cpu::transpose01(x);  // [L, N, d]
+  xt = performer_encoder_layer(w, p + ".encoder_2.layers.0", xt);
+  tap_out(tap, p + ".encoder_2.layers.0", xt);
+  return cpu::transpose01(xt);
+}
+
+Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const Tensor& pair, const Tensor& att,
+                const Tap& tap) {
+  const int64_t n = msa.dim(0), l = msa.dim(1);
+  Tensor xd = layer_norm(w, p + ".norm_down", linear(w, p + ".proj_1", layer_norm(w, p + ".norm_1", msa)));  // [N,L,P]
+  const int64_t pd = xd.dim(2);
+  Tensor sw = sequence_weight(w, p + ".encoder", xd, 1);  // [L, 1, N]
+  Tensor xw({n, l, pd});                                  // w[l, n]·x[n, l, :]
+#pragma omp parallel for schedule(static)
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t i = 0; i < l; ++i)
+      for (int64_t c = 0; c < pd; ++c) xw[(s * l + i) * pd + c] = sw[i * n + s] * xd[(s * l + i) * pd + c];
+  // Coevolution outer product: co[i, l, a·P + b] = Σ_n xd[n, i, a]·xw[n, l, b].
+  const int64_t pp = pd * pd;
+  Tensor co({l, l, pp});
+  {
+    // Blocks of `chunk` query residues i: tmp[(i, a), (l, b)] = Σ_n xd[n, i, a]·xw[n, l, b] is one gemm
+    // (rows i·P + a of xdᵀ), then scattered to co[i, l, a·P + b]. Chunking bounds the scratch memory.
+    const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(l, 16));
+    std::vector<float> tmp(static_cast<size_t>(chunk * pd * l * pd));
+    for (int64_t i0 = 0; i0 < l; i0 += chunk) {
+      const int64_t ni = std::min(chunk, l - i0);
+      cpu::gemm(true, false, ni * pd, l * pd, n, 1.0f, xd.data() + i0 * pd, l * pd, xw.data(), l * pd, 0.0f, tmp.data(),
+                l * pd);
+#pragma omp parallel for schedule(static) collapse(2)
+      for (int64_t i = 0; i < ni; ++i)
+        for (int64_t j = 0; j < l; ++j)
+          for (int64_t a = 0; a < pd; ++a)
+            std::memcpy(co.data() + ((i0 + i) * l + j) * pp + a * pd, tmp.data() + (i * pd + a) * l * pd + j * pd,
+                        sizeof(float) * static_cast<size_t>(pd));
+    }
+  }
+  cpu::layer_norm_(co, w.get(p + ".coevol.norm_2d.a_2"), w.get(p + ".coevol.norm_2d.b_2"));
+  Tensor pair_new = linear(w, p + ".coevol.proj_2", co);
+  co = Tensor();
+  tap_out(tap, p + ".coevol", pair_new);
+  // 1-D features f[l] = [Σ_n xw[n, l], xd[0, l]] (2P values), tiled as left (i) and right (j).
+  Tensor f({l, 2 * pd});
+  for (int64_t i = 0; i < l; ++i)
+    for (int64_t c = 0; c < pd; ++c) {
+      float s = 0.0f;
+      for (int64_t t = 0; t < n; ++t) s += xw[(t * l + i) * pd + c];
+      f[i * 2 * pd + c] = s;
+      f[i * 2 * pd + pd + c] = xd[i * pd + c];
+    }
+  Tensor po = layer_norm(w, p + ".norm_orig", pair);
+  Tensor pn = layer_norm(w, p + ".norm_new", pair_new);
+  const int64_t dp = po.dim(2), dn = pn.dim(2), h = att.dim(2);
+  const int64_t ctot = dp + dn + 4 * pd + h;
+  Tensor cat({l, l, ctot});
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < l; ++i)
+    for (int64_t j = 0; j < l; ++j) {
+      float* dst = cat.data() + (i * l + j) * ctot;
+      const int64_t ij = i * l + j;
+      std::memcpy(dst, po.data() + ij * dp, sizeof(float) * static_cast<size_t>(dp));
+      std::memcpy(dst + dp, pn.data() + ij * dn, sizeof(float) * static_cast<size_t>(dn));
+      std::memcpy(dst + dp + dn, f.data() + i * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
+      std::memcpy(dst + dp + dn + 2 * pd, f.data() + j * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
+      std::memcpy(dst + dp + dn + 4 * pd, att.data() + ij * h, sizeof(float) * static_cast<size_t>(h));
+    }
+  po = Tensor();
+  pn = Tensor();
+  return residual_network(w, p + ".update", cat);
+}
+
+Tensor pair2pair(const Weights& w, const std::string& p, const Tensor& pair) {
+  return axial_encoder_layer(w, p + ".encoder.layers.0", pair);
+}
+
+Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa) {
+  const std::string e = p + ".encoder.layers.0";
+  Tensor sym = pair;
+  const int64_t l = pair.dim(0), c = pair.dim(2);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < l; ++i)
+    for (int64_t j = 0; j < l; ++j)
+      for (int64_t k = 0; k < c; ++k) sym[(i * l + j) * c + k] = 0.5f * (pair[(i * l + j) * c + k] + pair[(j * l + i) * c + k]);
+  Tensor src = layer_norm(w, e + ".norm", sym);
+  sym = Tensor();
+  Tensor x = msa;
+  cpu::add_(x, direct_attention(w, e + ".attn", src, layer_norm(w, e + ".norm1", msa)));
+  cpu::add_(x, feed_forward(w, e + ".ff", layer_norm(w, e + ".norm2", x)));
+  return x;
+}
+
+void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap) {
+  Tensor att;
+  msa = msa2msa(w, p + ".msa2msa", msa, d.n_head_msa, &att, tap);
+  tap_out(tap, p + ".msa2msa", msa);
+  tap_out(tap, p + ".msa2msa", att, "out1");
+  pair = msa2pair(w, p + ".msa2pair", msa, pair, att, tap);
+  tap_out(tap, p + ".msa2pair", pair);
+  pair = pair2pair(w, p + ".pair2pair", pair);
+  tap_out(tap, p + ".pair2pair", pair);
+  msa = pair2msa(w, p + ".pair2msa", pair, msa);
+  tap_out(tap, p + ".pair2msa", msa);
+}
+
+}  // namespace trifold::model::rf1

@@ -1,0 +1,80 @@
+// Refine_Network: embeddings with RBF/bonded edge terms, SE(3)-Transformer, backbone update.
+#include "model/se3/refine_net.hpp"
+
+#include <cmath>
+
+#include "io/error.hpp"
+#include "model/cpu/ops.hpp"
+#include "model/rf1/modules.hpp"
+#include "model/se3/graph.hpp"
+#include "model/se3/str2str.hpp"
+#include "model/se3/transformer.hpp"
+
+namespace trifold::model::se3 {
+
+RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Config& cfg, const Tensor& node,
+                            const Tensor& pair, const Tensor& xyz, const Tensor& state, const Tensor& seq1hot,
+                            const std::vector<int32_t>& idx, int top_k, Se3Trace* trace) {
+  TRIFOLD_CHECK(node.ndim() == 3 && pair.ndim() == 4, "refine_network: node [B, L, d], pair [B, L, L, d]");
+  const int64_t B = node.dim(0), L = node.dim(1), dn = node.dim(2), ds = state.dim(2), s1 = seq1hot.dim(2);
+  TRIFOLD_CHECK(pair.dim(0) == B && pair.dim(1) == L && xyz.numel() == B * L * 9 && state.dim(1) == L &&
+                    static_cast<int64_t>(idx.size()) == B * L,
+                "refine_network: inconsistent shapes");
+  Tensor n1 = rf1::layer_norm(w, p + ".norm_msa", node);
+  Tensor st = rf1::layer_norm(w, p + ".norm_state", state);
+  Tensor x_in({B, L, dn + s1 + ds});
+  for (int64_t r = 0; r < B * L; ++r) {
+    float* o = x_in.data() + r * (dn + s1 + ds);
+    std::copy(n1.data() + r * dn, n1.data() + (r + 1) * dn, o);
+    std::copy(seq1hot.data() + r * s1, seq1hot.data() + (r + 1) * s1, o + dn);
+    std::copy(st.data() + r * ds, st.data() + (r + 1) * ds, o + dn + s1);
+  }
+  Tensor x = rf1::layer_norm(w, p + ".norm_node", rf1::linear(w, p + ".embed_x", x_in));  // [B, L, l0_in]
+  Tensor e1 = rf1::layer_norm(w, p + ".norm_edge1",
+                              rf1::linear(w, p + ".embed_e1", rf1::layer_norm(w, p + ".norm_pair", pair)));
+  const int64_t de = e1.dim(3);
+  // [e1, RBF(d_CA), bonded sign] -> embed_e2 -> LN.
+  constexpr int kRbf = 36;
+  Tensor e_in({B, L, L, de + kRbf + 1});
+  const int64_t dw = de + kRbf + 1;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j < L; ++j) {
+        const int64_t r = (b * L + i) * L + j;
+        float* o = e_in.data() + r * dw;
+        std::copy(e1.data() + r * de, e1.data() + (r + 1) * de, o);
+        const float* ci = xyz.data() + ((b * L + i) * 3 + 1) * 3;
+        const float* cj = xyz.data() + ((b * L + j) * 3 + 1) * 3;
+        const double dx = double(ci[0]) - cj[0], dy = double(ci[1]) - cj[1], dz = double(ci[2]) - cj[2];
+        const float dist = static_cast<float>(std::sqrt(dx * dx + dy * dy + dz * dz));
+        const float sigma = 20.0f / kRbf;
+        for (int k = 0; k < kRbf; ++k) {
+          const float mu = 20.0f * k / (kRbf - 1);  // linspace(0, 20, 36)
+          const float z = (dist - mu) / sigma;
+          o[de + k] = std::exp(-z * z);
+        }
+        const int64_t sep = int64_t(idx[b * L + j]) - idx[b * L + i];
+        o[de + kRbf] = (sep == 1 || sep == -1) ? static_cast<float>(sep) : 0.0f;
+      }
+  Tensor edge = rf1::layer_norm(w, p + ".norm_edge2", rf1::linear(w, p + ".embed_e2", e_in));  // [B, L, L, de]
+  std::vector<float> ca(static_cast<size_t>(B * L * 3));
+  for (int64_t r = 0; r < B * L; ++r)
+    for (int a = 0; a < 3; ++a) ca[r * 3 + a] = xyz[(r * 3 + 1) * 3 + a];
+  std::vector<int64_t> id(idx.begin(), idx.end());
+  Graph g = make_topk_graph(ca.data(), id.data(), static_cast<int>(B), static_cast<int>(L), top_k, edge.data(),
+                            static_cast<int>(de));
+  Tensor l1({B * L, 3, 3});
+  for (int64_t r = 0; r < B * L; ++r)
+    for (int k = 0; k < 3; ++k)
+      for (int a = 0; a < 3; ++a) l1[(r * 3 + k) * 3 + a] = xyz[(r * 3 + k) * 3 + a] - xyz[(r * 3 + 1) * 3 + a];
+  SE3Transformer net(w, p + ".se3.", cfg);
+  Features out = net.forward(g, x.reshaped({B * L, cfg.l0_in_features}), l1, trace);
+  RefineOutput res;
+  res.state = out.at(0).reshaped({B, L, cfg.l0_out_features});
+  TRIFOLD_CHECK(cfg.l1_out_features == 3, "refine_network: the coordinate update needs 3 degree-1 outputs");
+  res.xyz = update_backbone(xyz, out.at(1)).reshaped({B, L, 3, 3});
+  return res;
+}
+
+}  // namespace trifold::model::se3

@@ -1,0 +1,92 @@
+// `trifold convert` and `trifold info` end to end: real golden checkpoints, random weights (tiny and full
+// size), and the exit status / message for bad inputs made in a ScratchDir.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "io/file_util.hpp"
+#include "tests/common/test_data.hpp"
+
+namespace trifold {
+namespace {
+
+namespace fs = std::filesystem;
+
+test::CommandResult trifold_run(const std::string& args) {
+  return test::run_command("'" + test::trifold_binary().string() + "' " + args + " 2>&1");
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+TEST(WeightsCli, ConvertGoldenCheckpointAndInfo) {
+  TRIFOLD_REQUIRE_SHARED("golden/rf1/weights/small/RoseTTAFold_e2e.pt");
+  test::ScratchDir dir("weights_cli");
+  const fs::path g = test::shared_path("golden/rf1/weights/small");
+  auto r = trifold_run("convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "small.h5") + " --model-config " +
+                       q(g / "config.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = trifold_run("info " + q(dir / "small.h5"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("architecture    rosettafold_v1_e2e"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("parameters      1,680,661 "), std::string::npos) << r.output;  // config.json n_parameters
+  EXPECT_NE(r.output.find("n_head_pair = 5\n"), std::string::npos) << r.output;           // inferred from shapes
+  EXPECT_NE(r.output.find("SE3_param.n_heads = 2\n"), std::string::npos) << r.output;     // from config.json
+  // The legacy-format file converts to the same hyper-parameters.
+  r = trifold_run("convert " + q(g / "RoseTTAFold_e2e.legacy-format.pt") + " " + q(dir / "legacy.h5") +
+                  " --config small");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto info2 = trifold_run("info " + q(dir / "legacy.h5"));
+  auto strip_header = [](const std::string& s) { return s.substr(s.find("hyper-parameters")); };
+  EXPECT_EQ(strip_header(info2.output), strip_header(trifold_run("info " + q(dir / "small.h5")).output));
+}
+
+TEST(WeightsCli, BadInputsFailCleanly) {
+  TRIFOLD_REQUIRE_SHARED("golden/rf1/weights/tiny/RoseTTAFold_e2e.pt");
+  test::ScratchDir dir("weights_cli_bad");
+  const fs::path g = test::shared_path("golden/rf1/weights/tiny");
+  std::string bytes = read_file(g / "RoseTTAFold_e2e.pt");
+  std::ofstream(dir / "cut.pt", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  // Exit codes (tools/main.cpp): 2 = InputError (bad input), 1 = other errors (here: IoError from HDF5).
+  struct Case {
+    std::string args, message;
+    int status;
+  } cases[] = {
+      {"convert " + q(dir / "cut.pt") + " " + q(dir / "out.h5"), "truncated", 2},
+      {"convert " + q(g / "config.json") + " " + q(dir / "out.h5"), "not a PyTorch checkpoint", 2},
+      {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set d_msa=128",
+       "d_msa = 64 in the checkpoint, but 128 was given", 2},
+      {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set no_such=1", "unknown hyper-parameter", 2},
+      {"info " + q(g / "RoseTTAFold_e2e.pt"), "not an HDF5 file", 1},
+  };
+  for (const auto& c : cases) {
+    auto r = trifold_run(c.args);
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find("error: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(dir / "out.h5")) << "failed convert left an output file";
+  }
+}
+
+TEST(WeightsCli, RandomTinyWeights) {
+  test::ScratchDir dir("weights_cli_random");
+  auto r = trifold_run("convert --random --config tiny --seed 3 " + q(dir / "tiny.h5"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = trifold_run("info " + q(dir / "tiny.h5"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("parameters      2,964,539 "), std::string::npos) << r.output;  // golden tiny config.json
+  EXPECT_NE(r.output.find("random (seed 3"), std::string::npos) << r.output;
+}
+
+TEST(WeightsCli, RandomFullSizeWeights) {
+  // ~560 MB file, ~4 s on the 2-core dev machine.
+  test::ScratchDir dir("weights_cli_full");
+  auto r = trifold_run("convert --random --config full " + q(dir / "full.h5"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = trifold_run("info " + q(dir / "full.h5"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("parameters      136,819,383 "), std::string::npos) << r.output;  // spec 4.13
+  EXPECT_NE(r.output.find("tensors         5630\n"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace trifold
