@@ -6,6 +6,7 @@
 #include "io/error.hpp"
 #include "msa/builtin_search.hpp"
 #include "msa/database.hpp"
+#include "msa/msa.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -39,9 +40,38 @@ class BuiltinSearchSource final : public MsaSource {
   msa::BuiltinOptions opt_;
 };
 
+// hhblits / jackhmmer / mmseqs2 through msa::build_msa (external programs; their own databases).
+class ToolSearchSource final : public MsaSource {
+ public:
+  explicit ToolSearchSource(msa::MsaOptions o) : opt_(std::move(o)) {}
+  std::string name() const override { return std::string("search-") + msa::tool_name(opt_.tool); }
+  std::string settings() const override {
+    // msa_cache_key covers the tool, every result-changing setting and the databases' path/size/mtime; the
+    // query enters the stage fingerprint separately (query.fasta), so a fixed one is used here.
+    return std::string("tool=") + msa::tool_name(opt_.tool) + "\nkey=" +
+           msa::msa_cache_key(SequenceRecord{"q", "", "A", 0}, opt_) + "\n";
+  }
+  std::vector<StageInput> inputs() const override { return {}; }  // in the key above
+  A3m search(const std::string& id, const std::string& sequence) override {
+    return msa::build_msa(SequenceRecord{id, "", sequence, 0}, opt_).a3m;
+  }
+
+ private:
+  msa::MsaOptions opt_;
+};
+
 }  // namespace
 
 std::unique_ptr<MsaSource> make_builtin_search_source(const Settings& s) {
+  msa::MsaTool tool = msa::parse_tool(s.msa_tool.empty() ? "builtin" : s.msa_tool);
+  if (tool != msa::MsaTool::Builtin) {
+    msa::MsaOptions o;
+    o.tool = tool;
+    o.databases = {s.db};
+    o.cpu = s.threads;
+    o.work_dir = s.msa_work_dir;
+    return std::make_unique<ToolSearchSource>(std::move(o));
+  }
   if (!fs::is_regular_file(s.db))
     throw InputError("sequence database not found: " + s.db.string() + " (--db: a protein FASTA, optionally gzip)");
   return std::make_unique<BuiltinSearchSource>(s.db, msa::load_sequence_db(s.db));

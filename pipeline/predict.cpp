@@ -55,7 +55,7 @@ std::string config_json(const Target& target, const Settings& s, const Resources
   j.set("method", res.method ? res.method->name() : resolved_method(s) + " (not run: --stop-after " + s.stop_after + ")");
   j.set("msa_source", target.a3m.empty() ? (res.search ? res.search->name() : "") : "given-a3m");
   j.set("a3m", target.a3m.empty() ? "" : fs::absolute(target.a3m).string());
-  j.set("db", s.db.empty() ? "" : fs::absolute(s.db).string());
+  j.set("db", s.db.empty() ? "" : fs::absolute(s.db).string()).set("msa_tool", s.msa_tool);
   j.set("weights", s.weights.empty() ? "" : fs::absolute(s.weights).string());
   j.set("stop_after", s.stop_after).set("max_length", s.max_length).set("threads", s.threads);
   JsonObject mo;
@@ -79,20 +79,8 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
   auto stages = make_stages(target, resources);
   fs::create_directories(workdir);
   remove_stale_temporaries(workdir);
-  std::string config = config_json(target, settings, resources);
-  // Rewrite only when changed: a rerun of a finished target stays read-only.
-  bool same = false;
-  if (fs::exists(workdir / kConfigJson)) {
-    try {
-      same = read_file(workdir / kConfigJson) == config;
-    } catch (const IoError&) {
-    }
-  }
-  if (!same) {
-    fs::remove(workdir / kDoneMarker);  // never a done marker next to a config its outputs did not come from
-    write_renamed(workdir / kConfigJson, config);
-  }
   RunOptions opt;
+  opt.run_files = {{kConfigJson, config_json(target, settings, resources)}};
   opt.target = target.id;
   opt.version = settings.version;
   opt.stop_after = settings.stop_after;

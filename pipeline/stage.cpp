@@ -145,6 +145,7 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
       if (!marker_removed) {
         fs::remove(workdir / kDoneMarker);
         marker_removed = true;
+        for (const auto& [file, content] : options.run_files) write_renamed(workdir / file, content);
       }
       fs::remove(record_path(workdir, name));
       if (options.progress) options.progress->stage_started(options.target, name);
@@ -182,7 +183,10 @@ RunReport run_stages(const std::vector<std::unique_ptr<Stage>>& stages, const fs
   if (stopped) return report;
   bool have_marker = fs::exists(workdir / kDoneMarker);
   if (!report.all_skipped || !have_marker) {
-    if (!marker_removed) fs::remove(workdir / kDoneMarker);  // also when only the marker was missing
+    if (!marker_removed) {  // only the marker was missing
+      fs::remove(workdir / kDoneMarker);
+      for (const auto& [file, content] : options.run_files) write_renamed(workdir / file, content);
+    }
     if (options.timings_json) write_renamed(workdir / kTimings, options.timings_json(report));
     std::string done = "complete\n";
     for (size_t i = 0; i < report.stages.size(); ++i) done += report.stages[i].stage + " " + fingerprints[i] + "\n";

@@ -75,6 +75,10 @@ struct RunOptions {
   Progress* progress = nullptr;
   // Written (atomically) just before the done marker with the timings; may be empty.
   std::function<std::string(const RunReport&)> timings_json;
+  // Files (name in the work directory, content) describing the run, e.g. config.json: written after the done
+  // marker is removed and before the first stage runs, or with the marker when only it was missing. An
+  // up-to-date rerun leaves them alone, so they always describe the run that made the outputs.
+  std::vector<std::pair<std::string, std::string>> run_files;
 };
 
 // Runs `stages` in order in `workdir` (created if needed). A stage is skipped when up to date; otherwise its

@@ -21,7 +21,9 @@ struct Target {
 // Every setting of a run; written to config.json and entering the stage fingerprints it concerns.
 struct Settings {
   std::string version;     // TriFold version (fingerprints, config.json)
-  fs::path db;             // sequence database for the built-in MSA search; empty = none
+  fs::path db;             // sequence database for the MSA search; empty = none
+  std::string msa_tool;    // builtin (default, "") | hhblits | jackhmmer | mmseqs2
+  fs::path msa_work_dir;   // temporary files of external MSA tools (empty: system temporary directory)
   fs::path weights;        // network weights (--weights or TRIFOLD_WEIGHTS); empty = none
   std::string method;      // "coevolution", "network", or "" = network when weights are set, else coevolution
   std::string stop_after;  // stage name or ""

@@ -51,6 +51,7 @@ int run_batch(const std::vector<std::string>& args) {
       ("input", po::value<std::string>()->default_value(""), "multi-record FASTA, CSV/TSV manifest, or folder of FASTA/A3M files")
       ("out", po::value<std::string>()->default_value(""), "output folder: one work directory per target (required)")
       ("db", po::value<std::string>()->default_value(""), "sequence database for the built-in MSA search")
+      ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
       ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop every target after this stage: input | msa")
@@ -90,6 +91,7 @@ int run_batch(const std::vector<std::string>& args) {
   if (s.weights.empty())
     if (const char* w = std::getenv("TRIFOLD_WEIGHTS")) s.weights = w;
   s.method = vm["method"].as<std::string>();
+  s.msa_tool = vm["msa-tool"].as<std::string>();
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();
@@ -123,6 +125,7 @@ int run_batch(const std::vector<std::string>& args) {
     if (!s.db.empty()) common.insert(common.end(), {"--db", abs(s.db)});
     if (!s.weights.empty()) common.insert(common.end(), {"--weights", abs(s.weights)});
     if (!s.method.empty()) common.insert(common.end(), {"--method", s.method});
+    common.insert(common.end(), {"--msa-tool", s.msa_tool});
     common.insert(common.end(), {"--max-length", std::to_string(s.max_length)});
     if (b.retry_failed) common.push_back("--retry-failed");
     for (const auto& [k, v] : s.method_options) common.insert(common.end(), {"--method-option", k + "=" + v});

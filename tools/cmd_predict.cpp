@@ -20,6 +20,7 @@ int run_predict(const std::vector<std::string>& args) {
       ("db", po::value<std::string>()->default_value(""), "sequence database for the built-in MSA search")
       ("out", po::value<std::string>()->default_value(""), "work/output directory of this target (required)")
       ("id", po::value<std::string>()->default_value(""), "target id (default: the FASTA header's first word)")
+      ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
       ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop after this stage: input | msa")
@@ -35,6 +36,7 @@ int run_predict(const std::vector<std::string>& args) {
   if (s.weights.empty())
     if (const char* w = std::getenv("TRIFOLD_WEIGHTS")) s.weights = w;
   s.method = vm["method"].as<std::string>();
+  s.msa_tool = vm["msa-tool"].as<std::string>();
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();

@@ -210,6 +210,25 @@ TEST(Stage, StopAfterWritesNoDoneMarker) {
   EXPECT_THROW(run_stages(two("a b", &c), d.path(), o), InputError);
 }
 
+TEST(Stage, RunFilesDescribeTheRunThatMadeTheOutputs) {
+  test::ScratchDir d("stage_runfiles");
+  Calls c;
+  auto o = opts();
+  o.run_files = {{"config.json", "threads=1\n"}};
+  run_stages(two("a b", &c), d.path(), o);
+  EXPECT_EQ(read_file(d / "config.json"), "threads=1\n");
+  o.run_files = {{"config.json", "threads=8\n"}};  // nothing to recompute: the description stays
+  run_stages(two("a b", &c), d.path(), o);
+  EXPECT_EQ(read_file(d / "config.json"), "threads=1\n");
+  run_stages(two("a b c", &c), d.path(), o);  // recomputed: described anew
+  EXPECT_EQ(read_file(d / "config.json"), "threads=8\n");
+  fs::remove(d / kDoneMarker);
+  o.run_files = {{"config.json", "threads=2\n"}};
+  run_stages(two("a b c", &c), d.path(), o);  // only the marker was missing
+  EXPECT_EQ(read_file(d / "config.json"), "threads=2\n");
+  EXPECT_TRUE(fs::exists(d / kDoneMarker));
+}
+
 TEST(Stage, StaleTemporariesOfDeadProcessesAreRemoved) {
   test::ScratchDir d("stage_stale");
   Calls c;
