@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# The README's "main job on a bundled example": sets up and builds TriFold, then scores the AlphaFold2 CASP14
-# models in the shared data against their domain natives with `trifold bench score` (published table included)
-# and prints where the summary is. Output: ./example-output/
+# The README's "main job on a bundled example": sets up and builds TriFold, then predicts the structure of a
+# real protein end to end on a fresh machine with no network weights: the built-in MSA search over the 20,000
+# UniProt sequences shipped by Debian's mmseqs2-examples package, then the default method without weights
+# (coevolution contacts from a Potts model -> restraint folding). Output: ./example-output/
+# With converted official weights (docs/weights.md), set TRIFOLD_WEIGHTS=W.h5 and the same command runs the
+# RoseTTAFold network instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --with-reference-tools
-SET="${TRIFOLD_SHARED:-../shared}/data/casp14"
-if [ ! -f "$SET/domains.tsv" ]; then
-  echo "run-example: $SET/domains.tsv not found; set TRIFOLD_SHARED to the shared/ folder" >&2
-  exit 1
-fi
-./build/trifold bench score --set "$SET" --predictions "$SET" \
-  --published "$SET/published_scores_casp14_AF2_TS427.tsv" --out example-output
+EX=/usr/share/doc/mmseqs2/example-data
+OUT=example-output
+mkdir -p "$OUT"
+# The example query: 30S ribosomal protein S6 of Hirschia baltica (UniProt C6XKQ8, 134 residues), taken from
+# the package's query set; the database holds a few dozen S6 homologues.
+zcat "$EX/QUERY.fasta.gz" | awk '/^>/{keep = ($0 ~ /C6XKQ8_HIRBI/)} keep' > "$OUT/C6XKQ8.fasta"
+[ -s "$OUT/C6XKQ8.fasta" ] || { echo "run-example: query C6XKQ8 not found in $EX/QUERY.fasta.gz" >&2; exit 1; }
+./build/trifold predict --fasta "$OUT/C6XKQ8.fasta" --db "$EX/DB.fasta.gz" --out "$OUT/C6XKQ8"
 echo
-echo "run-example: summary in $(pwd)/example-output/summary.md (per-domain scores.tsv/json, plots/*.svg)"
+echo "run-example: model (confidence in the B-factor column): $(pwd)/$OUT/C6XKQ8/model.pdb and model.cif"
+echo "run-example: per-residue confidence: $(pwd)/$OUT/C6XKQ8/confidence.json; settings: config.json"
