@@ -1,5 +1,5 @@
 // RoseTTAFold v1 input featurisation: A3M tokens exactly like the reference parse_a3m, residue indices,
-// one-hot query, and the no-template t1d/t2d placeholders.
+// one-hot query, and the empty no-template t1d/t2d inputs.
 #pragma once
 
 #include <cstdint>

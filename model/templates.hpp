@@ -31,7 +31,7 @@ TemplateFeatures read_templates(int64_t query_length, const std::string& db_pref
 Tensor xyz_to_t2d(const Tensor& xyz, const Tensor& t0d);
 
 // Puts the template features into the network inputs (t1d, t2d = xyz_to_t2d(xyz, t0d)); with T = 0 the
-// inputs keep the no-template placeholders.
+// inputs keep the empty no-template features.
 void attach_templates(TrunkInputs& in, const TemplateFeatures& f);
 
 }  // namespace trifold::model

@@ -1,33 +1,16 @@
 // JSON encoding helpers.
 #include "pipeline/json.hpp"
 
+#include "io/json.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
 namespace trifold::pipeline {
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+// One escaping rule for every JSON file TriFold writes: io/json.hpp's.
+std::string json_string(std::string_view s) { return json_quote(s); }
 
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";

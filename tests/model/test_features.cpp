@@ -1,5 +1,5 @@
 // A3M tokenisation like the reference parse_a3m (insertions dropped, unknown letters as gap), idx/one-hot,
-// no-template placeholders, and the errors for malformed alignments.
+// empty no-template inputs, and the errors for malformed alignments.
 #include <gtest/gtest.h>
 
 #include "model/features.hpp"
@@ -26,7 +26,7 @@ TEST(Features, RowLengthMismatchNamesFileAndLine) {
   EXPECT_THROW(parse_a3m_tokens(">q\n\n", "empty.a3m"), std::exception);
 }
 
-TEST(Features, FirstThousandRowsAndPlaceholders) {
+TEST(Features, FirstThousandRowsAndEmptyTemplates) {
   MsaTokens m;
   m.length = 3;
   m.n_rows = 1200;
