@@ -130,6 +130,34 @@ TEST_F(SlurmTest, ArraysRunEveryTarget) {
   EXPECT_TRUE(fs::exists(dir / "out" / "slurm" / "logs" / ("net-" + net + "_0.log")));
 }
 
+// The network method on the GPU array (run on the CPU partition here): small random weights made by
+// `trifold convert --random --config tiny`, built-in MSA search, 6 targets as job arrays. Three forced
+// refinement iterations keep each prediction around a second; parity of the network itself is tested in tests/e2e.
+TEST_F(SlurmTest, ArraysRunTheNetworkWithTinyWeights) {
+  if (!fs::exists(test::mmseqs_example("DB.fasta.gz")))
+    GTEST_SKIP() << "Debian mmseqs2-examples not installed (its database is the search target)";
+  fs::path dir = scratch_->path();
+  fs::path weights = dir / "tiny.h5";
+  auto conv = test::run_command(test::trifold_binary().string() + " convert --random --config tiny --seed 7 " +
+                                weights.string());
+  ASSERT_EQ(conv.status, 0) << conv.output;
+  auto ids = test::write_example_queries(dir / "targets.fasta", 6, 36);
+  ASSERT_EQ(ids.size(), 6u);
+  auto [msa, net] = submit(dir / "targets.fasta", dir / "out",
+                           " --db " + test::mmseqs_example("DB.fasta.gz").string() + " --weights " +
+                               weights.string() + " --method-option refine_iters=3");
+  ASSERT_FALSE(msa.empty() || net.empty());
+  ASSERT_TRUE(wait_for({msa, net}, 600)) << "jobs did not finish in 10 min";
+  check_outputs(dir / "out", ids);
+  for (const auto& id : ids) {
+    std::string config = read_file(dir / "out" / id / pipeline::kConfigJson);
+    EXPECT_NE(config.find("\"method\": \"network\""), std::string::npos) << id << "\n" << config;
+    EXPECT_TRUE(fs::exists(dir / "out" / id / "distogram.h5")) << id;
+  }
+  std::string st = sacct_like_states(net);
+  EXPECT_NE(st.find(std::to_string(ids.size()) + " JobState=COMPLETED"), std::string::npos) << st;
+}
+
 TEST_F(SlurmTest, KilledTaskIsCompletedByResubmissionOnly) {
   fs::path dir = scratch_->path();
   // T1078 (first in the manifest, shard 0) has the deepest alignment: the slowest prediction, the one to kill.
