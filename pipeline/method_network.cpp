@@ -135,7 +135,11 @@ int to_int(const std::string& k, const std::string& v) {
 
 std::unique_ptr<Method> make_network_method(const Settings& s) {
   if (s.weights.empty())
-    throw InputError("the network method needs weights: --weights W.h5 or TRIFOLD_WEIGHTS (make one with trifold convert)");
+    throw InputError(
+        "the network method needs weights: --weights W.h5 or TRIFOLD_WEIGHTS. The official RoseTTAFold weights "
+        "(non-commercial Rosetta-DL licence, never bundled) come as weights.tar.gz from the RoseTTAFold README; "
+        "convert them with 'trifold convert weights/RoseTTAFold_e2e.pt rf1.h5' (docs/weights.md). "
+        "Without weights, use --method coevolution");
   if (!fs::is_regular_file(s.weights)) throw InputError("weights file not found: " + s.weights.string());
   const model::ModelConfig cfg = model::check_weights_h5(s.weights);
   if (cfg.n_module_str < 1 || cfg.n_module_ref < 1)
