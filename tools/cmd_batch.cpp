@@ -8,6 +8,7 @@
 #include "pipeline/slurm.hpp"
 #include "pipeline/targets.hpp"
 #include "tools/command.hpp"
+#include "tools/prediction_options.hpp"
 
 namespace trifold::cli {
 namespace {
@@ -50,13 +51,6 @@ int run_batch(const std::vector<std::string>& args) {
   o.add_options()
       ("input", po::value<std::string>()->default_value(""), "multi-record FASTA, CSV/TSV manifest, or folder of FASTA/A3M files")
       ("out", po::value<std::string>()->default_value(""), "output folder: one work directory per target (required)")
-      ("db", po::value<std::string>()->default_value(""), "sequence database for the built-in MSA search")
-      ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
-      ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
-      ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
-      ("stop-after", po::value<std::string>()->default_value(""), "stop every target after this stage: input | msa")
-      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
-      ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)")
       ("shard", po::value<std::string>()->default_value(""), "i/n: process targets k with k mod n == i (default: from SLURM_ARRAY_TASK_ID/COUNT, else 0/1)")
       ("retry-failed", po::bool_switch(), "rerun targets whose last run failed (default: keep their failure)")
       ("partial-ok", po::bool_switch(), "exit 0 even when targets failed (their failures stay in the index)")
@@ -75,6 +69,7 @@ int run_batch(const std::vector<std::string>& args) {
       ("gpus", po::value<int>()->default_value(1), "GPUs per network task (0: no GPU request)")
       ("dependency", po::value<std::string>()->default_value("aftercorr"), "aftercorr (task i after MSA task i) | afterok (after the whole MSA array)")
       ("account", po::value<std::string>()->default_value(""), "Slurm account");
+  o.add(prediction_options());
   po::positional_options_description pos;
   pos.add("input", 1);
   po::variables_map vm;
@@ -84,22 +79,8 @@ int run_batch(const std::vector<std::string>& args) {
   b.out = vm["out"].as<std::string>();
   if (b.input.empty()) throw InputError("trifold batch: give the INPUT (FASTA, manifest or folder)");
   if (b.out.empty()) throw InputError("trifold batch: --out DIR is required");
-  pl::Settings& s = b.settings;
-  s.version = TRIFOLD_VERSION;
-  s.db = vm["db"].as<std::string>();
-  s.weights = vm["weights"].as<std::string>();
-  if (s.weights.empty())
-    if (const char* w = std::getenv("TRIFOLD_WEIGHTS")) s.weights = w;
-  s.method = vm["method"].as<std::string>();
-  s.msa_tool = vm["msa-tool"].as<std::string>();
-  s.stop_after = vm["stop-after"].as<std::string>();
-  s.max_length = vm["max-length"].as<size_t>();
-  s.threads = vm["threads"].as<int>();
-  for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
-    s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
+  b.settings = prediction_settings(vm);
+  const pl::Settings& s = b.settings;
   b.retry_failed = vm["retry-failed"].as<bool>();
 
   std::string submit = vm["submit"].as<std::string>();

@@ -8,6 +8,7 @@
 #include "pipeline/progress.hpp"
 #include "pipeline/stages.hpp"
 #include "tools/command.hpp"
+#include "tools/prediction_options.hpp"
 
 namespace trifold::cli {
 
@@ -17,34 +18,13 @@ int run_predict(const std::vector<std::string>& args) {
   o.add_options()
       ("fasta", po::value<std::string>()->default_value(""), "query FASTA (one record)")
       ("a3m", po::value<std::string>()->default_value(""), "use this alignment (first row = query) instead of searching; alone it also gives the query")
-      ("db", po::value<std::string>()->default_value(""), "sequence database for the built-in MSA search")
       ("out", po::value<std::string>()->default_value(""), "work/output directory of this target (required)")
       ("id", po::value<std::string>()->default_value(""), "target id (default: the FASTA header's first word)")
-      ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
-      ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
-      ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
-      ("stop-after", po::value<std::string>()->default_value(""), "stop after this stage: input | msa")
-      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
-      ("refine-iters", po::value<int>()->default_value(0), "network method: run exactly N refinement iterations (0 = the reference's early stop)")
-      ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
+      ("refine-iters", po::value<int>()->default_value(0), "network method: run exactly N refinement iterations (0 = the reference's early stop)");
+  o.add(prediction_options());
   po::variables_map vm;
   if (!parse("predict", "--fasta F [--a3m FILE | --db DB] --out DIR [options]", args, o, {}, vm)) return 0;
-  pl::Settings s;
-  s.version = TRIFOLD_VERSION;
-  s.db = vm["db"].as<std::string>();
-  s.weights = vm["weights"].as<std::string>();
-  if (s.weights.empty())
-    if (const char* w = std::getenv("TRIFOLD_WEIGHTS")) s.weights = w;
-  s.method = vm["method"].as<std::string>();
-  s.msa_tool = vm["msa-tool"].as<std::string>();
-  s.stop_after = vm["stop-after"].as<std::string>();
-  s.max_length = vm["max-length"].as<size_t>();
-  s.threads = vm["threads"].as<int>();
-  for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
-    s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
+  pl::Settings s = prediction_settings(vm);
   if (vm["refine-iters"].as<int>() > 0)
     s.method_options.emplace_back("refine_iters", std::to_string(vm["refine-iters"].as<int>()));
   std::string out = vm["out"].as<std::string>();

@@ -1,0 +1,43 @@
+// Shared prediction options of `trifold predict` and `trifold batch`.
+#include "tools/prediction_options.hpp"
+
+#include <cstdlib>
+
+#include "io/error.hpp"
+
+namespace trifold::cli {
+
+po::options_description prediction_options() {
+  po::options_description o("prediction options");
+  o.add_options()
+      ("db", po::value<std::string>()->default_value(""), "sequence database for the built-in MSA search")
+      ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
+      ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
+      ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
+      ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa")
+      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
+      ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
+  return o;
+}
+
+pipeline::Settings prediction_settings(const po::variables_map& vm) {
+  pipeline::Settings s;
+  s.version = TRIFOLD_VERSION;
+  s.db = vm["db"].as<std::string>();
+  s.weights = vm["weights"].as<std::string>();
+  if (s.weights.empty())
+    if (const char* w = std::getenv("TRIFOLD_WEIGHTS")) s.weights = w;
+  s.method = vm["method"].as<std::string>();
+  s.msa_tool = vm["msa-tool"].as<std::string>();
+  s.stop_after = vm["stop-after"].as<std::string>();
+  s.max_length = vm["max-length"].as<size_t>();
+  s.threads = vm["threads"].as<int>();
+  for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");
+    s.method_options.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return s;
+}
+
+}  // namespace trifold::cli
