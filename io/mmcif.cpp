@@ -292,9 +292,8 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
                            {c_comp, "label_comp_id"}, {c_auth_seq, "auth_seq_id or label_seq_id"}})
     if (idx < 0) throw InputError(located(source, loop_line, std::string("_atom_site loop lacks column ") + name));
 
-  Structure s;
-  s.name = source;
-  std::map<std::tuple<std::string, int, char>, std::pair<size_t, size_t>> residue_at;
+  StructureBuilder builder(source);
+  Structure& s = builder.structure();
   std::vector<Token> row;
   row.reserve(cols.size());
   int model_index = 0;
@@ -353,49 +352,14 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
     char icode = ins.empty() ? ' ' : ins[0];
     std::string chain = val(c_auth_asym);
     std::string alt = val(c_alt);
-    if (resname == "MSE") {
-      resname = "MET";
-      het = false;
-      if (a.name == "SE") {
-        a.name = "SD";
-        a.element = "S";
-      }
-    }
-    auto key = std::make_tuple(chain, seqnum, icode);
-    auto it = residue_at.find(key);
-    Residue* res = nullptr;
-    if (it == residue_at.end()) {
-      size_t ci = s.chains.size();
-      for (size_t k = 0; k < s.chains.size(); ++k)
-        if (s.chains[k].id == chain) ci = k;
-      if (ci == s.chains.size()) s.chains.push_back(Chain{chain, {}});
-      Residue r;
-      r.name = resname;
-      r.seqnum = seqnum;
-      r.icode = icode;
-      r.het = het;
-      s.chains[ci].residues.push_back(std::move(r));
-      residue_at[key] = {ci, s.chains[ci].residues.size() - 1};
-      res = &s.chains[ci].residues.back();
-    } else {
-      res = &s.chains[it->second.first].residues[it->second.second];
-      if (res->name != resname) continue;  // microheterogeneity: keep the first residue type
-    }
-    bool replaced = false;
-    for (auto& existing : res->atoms)
-      if (existing.name == a.name) {
-        if (!alt.empty() && a.occupancy > existing.occupancy) existing = a;
-        replaced = true;
-        break;
-      }
-    if (!replaced) res->atoms.push_back(std::move(a));
+    builder.add_atom(std::move(a), resname, chain, seqnum, icode, het, !alt.empty());
   }
   if (!saw_rows) throw InputError(located(source, loop_line, "_atom_site loop has no rows"));
   if (opt.model != 1 && model_index < opt.model)
     throw InputError(located(source, 0, "model " + std::to_string(opt.model) + " not found (file has " +
                                             std::to_string(model_index) + ")"));
   if (s.atom_count() == 0) throw InputError(located(source, 0, "no usable atoms in _atom_site"));
-  return s;
+  return std::move(s);
 }
 
 Structure read_mmcif(const std::filesystem::path& path, const MmcifReadOptions& opt) {

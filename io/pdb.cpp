@@ -44,21 +44,14 @@ int parse_int(std::string_view s, const std::string& source, long line, const ch
 
 bool is_water(const std::string& name) { return name == "HOH" || name == "WAT" || name == "DOD"; }
 
-struct PendingAtom {
-  Atom atom;
-  char altloc;
-};
-
 }  // namespace
 
 Structure parse_pdb(std::string_view text, const std::string& source, const PdbReadOptions& opt) {
-  Structure s;
-  s.name = source;
+  StructureBuilder builder(source);
+  Structure& s = builder.structure();
   int model_index = 0;  // MODEL records seen so far
   bool reading = opt.model == 1;  // records before any MODEL record belong to model 1
   bool saw_atom_line = false;
-  // Residue identity -> index in its chain; atoms with altlocs are resolved per (residue, atom name).
-  std::map<std::tuple<std::string, int, char>, std::pair<size_t, size_t>> residue_at;
   long lineno = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
@@ -123,48 +116,7 @@ Structure parse_pdb(std::string_view text, const std::string& source, const PdbR
     if (!opt.include_hydrogens && (a.element == "H" || a.element == "D")) continue;
     std::string sn = trim(field(line, 6, 11));
     a.serial = sn.empty() ? 0 : std::atoi(sn.c_str());
-    bool het = is_het;
-    if (resname == "MSE") {
-      resname = "MET";
-      het = false;
-      if (a.name == "SE") {
-        a.name = "SD";
-        a.element = "S";
-      }
-    }
-
-    auto key = std::make_tuple(chain, seqnum, icode);
-    auto it = residue_at.find(key);
-    Residue* res = nullptr;
-    if (it == residue_at.end()) {
-      size_t ci = s.chains.size();
-      for (size_t k = 0; k < s.chains.size(); ++k)
-        if (s.chains[k].id == chain) ci = k;
-      // A chain ID seen before but not last starts a new chain only if residues are not contiguous with it;
-      // in practice PDB files list each chain once, so reuse it.
-      if (ci == s.chains.size()) s.chains.push_back(Chain{chain, {}});
-      Residue r;
-      r.name = resname;
-      r.seqnum = seqnum;
-      r.icode = icode;
-      r.het = het;
-      s.chains[ci].residues.push_back(std::move(r));
-      residue_at[key] = {ci, s.chains[ci].residues.size() - 1};
-      res = &s.chains[ci].residues.back();
-    } else {
-      res = &s.chains[it->second.first].residues[it->second.second];
-      if (res->name != resname) continue;  // microheterogeneity: keep the first residue type
-    }
-    // Altlocs: keep the highest occupancy (first on ties).
-    bool replaced = false;
-    for (auto& existing : res->atoms) {
-      if (existing.name == a.name) {
-        if (altloc != ' ' && a.occupancy > existing.occupancy) existing = a;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) res->atoms.push_back(std::move(a));
+    builder.add_atom(std::move(a), resname, chain, seqnum, icode, is_het, altloc != ' ');
   }
   if (opt.model != 1 && model_index < opt.model)
     throw InputError(located(source, 0, "model " + std::to_string(opt.model) + " not found (file has " +
@@ -172,7 +124,7 @@ Structure parse_pdb(std::string_view text, const std::string& source, const PdbR
   if (s.atom_count() == 0)
     throw InputError(located(source, 0, saw_atom_line ? "no usable ATOM/HETATM records" :
                                                         "no ATOM/HETATM records: not a PDB file?"));
-  return s;
+  return std::move(s);
 }
 
 Structure read_pdb(const std::filesystem::path& path, const PdbReadOptions& opt) {

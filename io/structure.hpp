@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cmath>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace trifold {
@@ -56,6 +58,23 @@ struct Structure {
   size_t atom_count() const;
   // One-letter sequence of all chains in order ('X' for non-standard residues).
   std::string sequence() const;
+};
+
+// Assembles a Structure atom by atom, the rules both coordinate readers (PDB, mmCIF) share: residues keyed by
+// (chain, number, insertion code) in order of first appearance; MSE read as MET with its SE atom as SD; on
+// microheterogeneity the first residue type is kept; among alternate locations the highest-occupancy atom wins
+// (the first on ties).
+class StructureBuilder {
+ public:
+  explicit StructureBuilder(std::string name) { s_.name = std::move(name); }
+  // `altloc` says the record carried an alternate-location indicator.
+  void add_atom(Atom atom, std::string resname, const std::string& chain, int seqnum, char icode, bool het,
+                bool altloc);
+  Structure& structure() { return s_; }
+
+ private:
+  Structure s_;
+  std::map<std::tuple<std::string, int, char>, std::pair<size_t, size_t>> residue_at_;  // -> (chain, residue)
 };
 
 }  // namespace trifold
