@@ -11,8 +11,10 @@ namespace trifold::msa {
 
 #if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
 namespace detail {
-int sw_striped_avx2(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*);
-int sw_striped_sse41(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*);
+int sw_striped_avx2(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*, int16_t*);
+int sw_striped_sse41(const int16_t*, int, const uint8_t*, size_t, int, int, int16_t*, long*, int16_t*);
+int sw_striped8_avx2(const uint8_t*, int, const uint8_t*, size_t, int, int, int, uint8_t*, long*);
+int sw_striped8_sse41(const uint8_t*, int, const uint8_t*, size_t, int, int, int, uint8_t*, long*);
 }  // namespace detail
 #endif
 
@@ -33,19 +35,36 @@ SimdLevel best_simd_level() {
   return SimdLevel::Scalar;
 }
 
+namespace {
+
+// Rank of an instruction set: a level can run when the CPU's best level ranks at least as high.
+int simd_rank(SimdLevel l) {
+  switch (l) {
+    case SimdLevel::Avx2: return 2;
+    case SimdLevel::Sse41: return 1;
+    default: return 0;
+  }
+}
+
+// 64-byte aligned start inside an over-allocated vector (32 would do for AVX2; 64 is a cache line).
+template <typename T>
+T* align64(std::vector<T>& v) {
+  return reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(v.data()) + 63) & ~uintptr_t(63));
+}
+
+}  // namespace
+
 SwScorer::SwScorer(const uint8_t* query, size_t qlen, GapCosts gaps, SimdLevel level)
     : query_(query, query + qlen), gaps_(gaps), level_(level == SimdLevel::Auto ? best_simd_level() : level) {
   TRIFOLD_CHECK(qlen > 0, "empty query");
-  if (level_ != SimdLevel::Scalar && level_ != best_simd_level() &&
-      !(level_ == SimdLevel::Sse41 && best_simd_level() == SimdLevel::Avx2))
-    level_ = best_simd_level();  // never run an instruction set the CPU lacks
+  if (simd_rank(level_) > simd_rank(best_simd_level())) level_ = best_simd_level();  // never run what the CPU lacks
   if (level_ == SimdLevel::Scalar) return;
   lanes_ = level_ == SimdLevel::Avx2 ? 16 : 8;
   seg_len_ = static_cast<int>((qlen + lanes_ - 1) / lanes_);
   const size_t width = static_cast<size_t>(seg_len_) * lanes_;
-  // 16 extra int16 (32 bytes) so the start can be rounded up to a 32-byte boundary.
-  profile_storage_.assign(21 * width + 16, 0);
-  profile_ = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(profile_storage_.data()) + 31) & ~uintptr_t(31));
+  // 32 extra int16 (64 bytes) so the start can be rounded up to a 64-byte boundary.
+  profile_storage_.assign(21 * width + 32, 0);
+  profile_ = align64(profile_storage_);
   for (int a = 0; a < 21; ++a)
     for (int s = 0; s < seg_len_; ++s)
       for (int l = 0; l < lanes_; ++l) {
@@ -53,8 +72,27 @@ SwScorer::SwScorer(const uint8_t* query, size_t qlen, GapCosts gaps, SimdLevel l
         // Padding past the query end scores 0: it can carry a score along but never raise the maximum.
         profile_[a * width + s * lanes_ + l] = qi < qlen ? kBlosum62[query_[qi]][a] : 0;
       }
-  scratch_storage_.assign(3 * width + 16, 0);
-  scratch_ = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(scratch_storage_.data()) + 31) & ~uintptr_t(31));
+  scratch_storage_.assign(3 * width + 32, 0);
+  scratch_ = align64(scratch_storage_);
+
+  // 8-bit profile: score + bias, bias = -(lowest score) so that every entry is >= 0.
+  lanes8_ = 2 * lanes_;
+  seg_len8_ = static_cast<int>((qlen + lanes8_ - 1) / lanes8_);
+  const size_t width8 = static_cast<size_t>(seg_len8_) * lanes8_;
+  int lowest = 0;
+  for (const auto& row : kBlosum62)
+    for (int8_t v : row) lowest = std::min<int>(lowest, v);
+  bias8_ = -lowest;
+  profile8_storage_.assign(21 * width8 + 64, 0);
+  profile8_ = align64(profile8_storage_);
+  for (int a = 0; a < 21; ++a)
+    for (int s = 0; s < seg_len8_; ++s)
+      for (int l = 0; l < lanes8_; ++l) {
+        const size_t qi = static_cast<size_t>(l) * seg_len8_ + s;
+        profile8_[a * width8 + s * lanes8_ + l] = static_cast<uint8_t>((qi < qlen ? kBlosum62[query_[qi]][a] : 0) + bias8_);
+      }
+  scratch8_storage_.assign(3 * width8 + 64, 0);
+  scratch8_ = align64(scratch8_storage_);
 }
 
 int SwScorer::score(const uint8_t* target, size_t tlen) {
@@ -69,14 +107,46 @@ int SwScorer::score_end(const uint8_t* target, size_t tlen, long& q_last, long& 
 #if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
   const int first = gaps_.open + gaps_.extend;
   long end[2] = {-1, -1};
-  if (level_ == SimdLevel::Avx2)
-    s = detail::sw_striped_avx2(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end);
-  else if (level_ == SimdLevel::Sse41)
-    s = detail::sw_striped_sse41(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end);
+  // 8-bit lanes first (nearly every pair of a search scores far below their limit), then 16-bit.
+  if (first + bias8_ < 256) {
+    if (level_ == SimdLevel::Avx2)
+      s = detail::sw_striped8_avx2(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_, end);
+    else if (level_ == SimdLevel::Sse41)
+      s = detail::sw_striped8_sse41(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_, end);
+  }
+  if (s < 0) {
+    if (level_ == SimdLevel::Avx2)
+      s = detail::sw_striped_avx2(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end, nullptr);
+    else if (level_ == SimdLevel::Sse41)
+      s = detail::sw_striped_sse41(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end, nullptr);
+  }
   q_last = end[0];
   t_last = end[1];
 #endif
   if (s < 0) s = sw_score_scalar(query_.data(), query_.size(), target, tlen, gaps_, &q_last, &t_last);
+  return s;
+}
+
+int SwScorer::score_end_keep(const uint8_t* target, size_t tlen, long& q_last, long& t_last,
+                             std::vector<int16_t>& h_cols) {
+  q_last = t_last = -1;
+  int s = -1;
+#if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
+  if (level_ == SimdLevel::Scalar || tlen == 0) return -1;
+  h_cols.resize(tlen * width());
+  const int first = gaps_.open + gaps_.extend;
+  long end[2] = {-1, -1};
+  if (level_ == SimdLevel::Avx2)
+    s = detail::sw_striped_avx2(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end, h_cols.data());
+  else
+    s = detail::sw_striped_sse41(profile_, seg_len_, target, tlen, first, gaps_.extend, scratch_, end, h_cols.data());
+  q_last = end[0];
+  t_last = end[1];
+#else
+  (void)target;
+  (void)tlen;
+  (void)h_cols;
+#endif
   return s;
 }
 
@@ -186,13 +256,89 @@ LocalAlignment align_local(const uint8_t* query, size_t qlen, const uint8_t* tar
 
 namespace trifold::msa {
 
+namespace {
+
+// Traceback through the H values of a striped forward pass over query[0, qlen) x target[0, tlen), from the cell
+// (qi, tj) whose H is the alignment's score. H alone determines an optimal path: a cell's value came from the
+// diagonal (H(i-1, j-1) + s), from a horizontal gap (H(i, j-k) - open - k*ext for some k >= 1) or from a vertical
+// one; the first match in that order is taken. An alignment starts where the diagonal predecessor is 0.
+LocalAlignment traceback_from_h(const uint8_t* query, const uint8_t* target, const int16_t* h, const SwScorer& sc,
+                                long qi, long tj, GapCosts gaps) {
+  const size_t width = sc.width();
+  const long seg = sc.seg_len();
+  const long lanes = sc.lanes();
+  auto H = [&](long i, long j) -> int {
+    if (i < 0 || j < 0) return 0;
+    return h[static_cast<size_t>(j) * width + static_cast<size_t>((i % seg) * lanes + i / seg)];
+  };
+  LocalAlignment out;
+  out.score = H(qi, tj);
+  out.q_end = static_cast<size_t>(qi) + 1;
+  out.t_end = static_cast<size_t>(tj) + 1;
+  std::string ops;
+  long i = qi, j = tj;
+  int v = out.score;
+  while (true) {
+    TRIFOLD_CHECK(v > 0, "Smith-Waterman traceback reached a cell without score");
+    const int diag = H(i - 1, j - 1);
+    if (v == diag + kBlosum62[query[i]][target[j]]) {
+      ops.push_back('M');
+      out.identities += query[i] == target[j] && query[i] < kNumAa;
+      if (diag == 0) break;
+      --i;
+      --j;
+      v = diag;
+      continue;
+    }
+    bool found = false;
+    for (long k = 1; k <= j && !found; ++k) {
+      const int from = H(i, j - k);
+      if (from - gaps.open - k * gaps.extend == v) {
+        ops.append(static_cast<size_t>(k), 'I');
+        j -= k;
+        v = from;
+        found = true;
+      }
+    }
+    for (long k = 1; k <= i && !found; ++k) {
+      const int from = H(i - k, j);
+      if (from - gaps.open - k * gaps.extend == v) {
+        ops.append(static_cast<size_t>(k), 'D');
+        i -= k;
+        v = from;
+        found = true;
+      }
+    }
+    TRIFOLD_CHECK(found, "Smith-Waterman traceback found no predecessor");
+  }
+  out.q_begin = static_cast<size_t>(i);
+  out.t_begin = static_cast<size_t>(j);
+  std::reverse(ops.begin(), ops.end());
+  out.ops = std::move(ops);
+  return out;
+}
+
+// Largest rectangle (cells) whose H values are kept for the SIMD traceback (2 bytes a cell); larger ones use the
+// scalar aligner (1 byte a cell of traceback bits).
+constexpr double kMaxKeptCells = 1.5e8;
+
+}  // namespace
+
 LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
-                                SimdLevel level) {
+                                SimdLevel level, const AlignmentEnd* known_end) {
   if (qlen == 0 || tlen == 0) return {};
   long q_last = -1, t_last = -1;
-  SwScorer forward(query, qlen, gaps, level);
-  const int best = forward.score_end(target, tlen, q_last, t_last);
+  int best = 0;
+  if (known_end) {
+    best = known_end->score;
+    q_last = known_end->q_last;
+    t_last = known_end->t_last;
+  } else {
+    SwScorer forward(query, qlen, gaps, level);
+    best = forward.score_end(target, tlen, q_last, t_last);
+  }
   if (best <= 0 || q_last < 0) return {};
+  TRIFOLD_CHECK(static_cast<size_t>(q_last) < qlen && static_cast<size_t>(t_last) < tlen, "alignment end out of range");
   // Reversed prefixes ending at the end cell: the best alignment there ends where the forward one starts.
   std::vector<uint8_t> rq(query, query + q_last + 1), rt(target, target + t_last + 1);
   std::reverse(rq.begin(), rq.end());
@@ -202,8 +348,21 @@ LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t
   const int back = backward.score_end(rt.data(), rt.size(), rq_last, rt_last);
   TRIFOLD_CHECK(back == best && rq_last >= 0, "reverse Smith-Waterman pass disagrees with the forward pass");
   const size_t q0 = static_cast<size_t>(q_last - rq_last), t0 = static_cast<size_t>(t_last - rt_last);
-  LocalAlignment a = align_local(query + q0, static_cast<size_t>(q_last) + 1 - q0, target + t0,
-                                 static_cast<size_t>(t_last) + 1 - t0, gaps);
+  const size_t qn = static_cast<size_t>(q_last) + 1 - q0, tn = static_cast<size_t>(t_last) + 1 - t0;
+  LocalAlignment a;
+  bool done = false;
+  if (static_cast<double>(qn) * static_cast<double>(tn) <= kMaxKeptCells) {
+    SwScorer rect(query + q0, qn, gaps, level);
+    thread_local std::vector<int16_t> h_cols;
+    long rq = -1, rt2 = -1;
+    if (rect.score_end_keep(target + t0, tn, rq, rt2, h_cols) == best) {
+      // The rectangle's own best cell may be another one with the same score; trace from the known end.
+      a = traceback_from_h(query + q0, target + t0, h_cols.data(), rect, static_cast<long>(qn) - 1,
+                           static_cast<long>(tn) - 1, gaps);
+      done = true;
+    }
+  }
+  if (!done) a = align_local(query + q0, qn, target + t0, tn, gaps);
   TRIFOLD_CHECK(a.score == best, "Smith-Waterman traceback inside the located rectangle lost score");
   a.q_begin += q0;
   a.q_end += q0;

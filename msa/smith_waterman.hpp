@@ -26,12 +26,19 @@ class SwScorer {
  public:
   // query: residue codes 0..20 (msa/alphabet.hpp), length qlen >= 1.
   SwScorer(const uint8_t* query, size_t qlen, GapCosts gaps, SimdLevel level = SimdLevel::Auto);
-  // Best local alignment score (BLOSUM62 half-bits). Exact: 16-bit lanes, redone in 32-bit scalar when a
-  // score comes near the 16-bit limit.
+  // Best local alignment score (BLOSUM62 half-bits). Exact: 8-bit lanes first, redone in 16-bit lanes when a
+  // score reaches 250 and in 32-bit scalar when it comes near the 16-bit limit.
   int score(const uint8_t* target, size_t tlen);
   // Same, and the query and target index of the cell where a best-scoring alignment ends (-1 when score 0).
   int score_end(const uint8_t* target, size_t tlen, long& q_last, long& t_last);
+  // Same, and keeps every cell's H value for a traceback: H(i, j) = h_cols[j * width() + (i % seg_len()) *
+  // lanes() + i / seg_len()] (the striped column layout). Returns -1, keeping nothing, on the scalar level or
+  // when the 16-bit lanes come near saturation.
+  int score_end_keep(const uint8_t* target, size_t tlen, long& q_last, long& t_last, std::vector<int16_t>& h_cols);
   SimdLevel level() const { return level_; }
+  int lanes() const { return lanes_; }
+  int seg_len() const { return seg_len_; }
+  size_t width() const { return static_cast<size_t>(seg_len_) * static_cast<size_t>(lanes_); }
 
  private:
   std::vector<uint8_t> query_;
@@ -39,10 +46,18 @@ class SwScorer {
   SimdLevel level_;
   int lanes_ = 1;
   int seg_len_ = 0;
-  std::vector<int16_t, std::allocator<int16_t>> profile_storage_;  // over-allocated for 32-byte alignment
+  std::vector<int16_t> profile_storage_;  // over-allocated for 64-byte alignment
   int16_t* profile_ = nullptr;  // [21][seg_len * lanes]
   std::vector<int16_t> scratch_storage_;
   int16_t* scratch_ = nullptr;  // [3][seg_len * lanes]
+  // The 8-bit kernel's striped profile (score + bias) and scratch, twice the lanes.
+  int lanes8_ = 1;
+  int seg_len8_ = 0;
+  int bias8_ = 0;
+  std::vector<uint8_t> profile8_storage_;
+  uint8_t* profile8_ = nullptr;  // [21][seg_len8 * lanes8]
+  std::vector<uint8_t> scratch8_storage_;
+  uint8_t* scratch8_ = nullptr;  // [3][seg_len8 * lanes8]
 };
 
 // The same score computed by the plain Gotoh recurrence in O(tlen) memory (the oracle for the SIMD kernels).
@@ -63,10 +78,18 @@ struct LocalAlignment {
 // way every time (diagonal before gaps; the end cell with the smallest query, then target position).
 LocalAlignment align_local(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps);
 
-// The same optimal alignment score, found faster for long sequences: SIMD passes locate the alignment's end and
-// (on the reversed sequences) its start, and the traceback runs only inside that rectangle. The alignment may
-// differ from align_local's among equal-scoring ones.
+// Where a best local alignment ends, as SwScorer::score_end reports it.
+struct AlignmentEnd {
+  int score = 0;
+  long q_last = -1, t_last = -1;
+};
+
+// The same optimal alignment score, found faster: SIMD passes locate the alignment's end (skipped when `end` is
+// given) and, on the reversed sequences, its start; a third SIMD pass over that rectangle keeps every H value and
+// the traceback follows them (a gap of length k is found as H(i, j-k) - open - k*extend = H(i, j), which is exact
+// for Gotoh's recurrence). Falls back to align_local in the rectangle without SIMD or near 16-bit saturation. The
+// alignment may differ from align_local's among equal-scoring ones.
 LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
-                                SimdLevel level = SimdLevel::Auto);
+                                SimdLevel level = SimdLevel::Auto, const AlignmentEnd* end = nullptr);
 
 }  // namespace trifold::msa

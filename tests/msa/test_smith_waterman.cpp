@@ -38,18 +38,30 @@ TEST(SmithWaterman, SimdKernelsMatchScalarExactly) {
   auto pairs = real_pairs();
   if (pairs.empty()) GTEST_SKIP() << "hmmer-doc / mmseqs2-examples not installed";
   const msa::GapCosts gaps{11, 1};
+  // Every level the CPU can run (AVX2 and SSE4.1, each with its 8-bit and 16-bit kernels).
   std::vector<msa::SimdLevel> levels = {msa::SimdLevel::Scalar};
-  if (msa::best_simd_level() == msa::SimdLevel::Avx2) levels.push_back(msa::SimdLevel::Avx2);
-  if (msa::best_simd_level() != msa::SimdLevel::Scalar) levels.push_back(msa::SimdLevel::Sse41);
-  size_t nonzero = 0;
+  const msa::SimdLevel best = msa::best_simd_level();
+  if (best == msa::SimdLevel::Avx2) levels.push_back(msa::SimdLevel::Avx2);
+  if (best != msa::SimdLevel::Scalar) levels.push_back(msa::SimdLevel::Sse41);
+  size_t nonzero = 0, above_8bit = 0;
   for (const auto& [q, t] : pairs) {
-    const int ref = msa::sw_score_scalar(q.data(), q.size(), t.data(), t.size(), gaps);
+    long ref_q = -1, ref_t = -1;
+    const int ref = msa::sw_score_scalar(q.data(), q.size(), t.data(), t.size(), gaps, &ref_q, &ref_t);
     nonzero += ref > 50;
+    above_8bit += ref >= 250;  // these go through the 16-bit kernels
     for (auto level : levels) {
       msa::SwScorer scorer(q.data(), q.size(), gaps, level);
       long qe = -1, te = -1;
-      // Integer scores: the SIMD kernels must agree exactly.
+      // Integer scores: the SIMD kernels must agree exactly, end cell included (first by target, then query).
       EXPECT_EQ(scorer.score_end(t.data(), t.size(), qe, te), ref) << msa::simd_level_name(level);
+      EXPECT_EQ(qe, ref_q) << msa::simd_level_name(level);
+      EXPECT_EQ(te, ref_t) << msa::simd_level_name(level);
+      // The kept-H pass (tracebacks) runs the 16-bit kernel alone.
+      std::vector<int16_t> h;
+      const int kept = scorer.score_end_keep(t.data(), t.size(), qe, te, h);
+      if (level != msa::SimdLevel::Scalar) {
+        EXPECT_EQ(kept, ref) << msa::simd_level_name(level);
+      }
     }
     const auto aln = msa::align_local(q.data(), q.size(), t.data(), t.size(), gaps);
     EXPECT_EQ(aln.score, ref);
@@ -70,6 +82,7 @@ TEST(SmithWaterman, SimdKernelsMatchScalarExactly) {
     EXPECT_EQ(j, fast.t_end);
   }
   EXPECT_GT(nonzero, 20u);  // the set contains real homologous pairs, not only noise
+  EXPECT_GT(above_8bit, 5u);  // ... and pairs beyond the 8-bit kernels' range
 }
 
 TEST(SmithWaterman, A3mRowKeepsTargetResiduesAndQueryColumns) {
