@@ -2,8 +2,12 @@
 #include "msa/builtin_search.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
+
+#include <omp.h>
 
 #include "io/error.hpp"
 #include "io/log.hpp"
@@ -81,52 +85,110 @@ double composition_bias(const uint8_t* query, const uint8_t* target, const Local
   return excess > 0 ? excess * static_cast<double>(pairs) : 0.0;
 }
 
-std::vector<Hit> builtin_search(const std::vector<uint8_t>& query_in, const SequenceDb& db, const BuiltinOptions& opt) {
-  if (query_in.empty()) throw InputError("empty query");
-  // The masked query is searched and aligned; rows still show the target's own residues.
-  const std::vector<uint8_t> query = opt.mask_low_complexity ? mask_low_complexity(query_in, opt.mask) : query_in;
-  QueryWords words(query, opt.prefilter.word_threshold);
-  const std::vector<Candidate> cands = prefilter(words, db, opt.prefilter);
+double length_adjustment(double K, double lambda, double alpha, double beta, double m, double n, double N) {
+  // Fixed-point iteration from l = 0 (NCBI BLAST's BlastComputeLengthAdjustment converges the same way); l is
+  // capped so that at least 1/K query residues remain.
+  const double l_max = std::max(0.0, m - 1.0 / K);
+  double l = 0;
+  for (int it = 0; it < 20; ++it) {
+    const double mm = m - l, nn = n - N * l;
+    if (mm <= 0 || nn <= 0) break;
+    const double next = std::clamp(alpha / lambda * std::log(K * mm * nn) + beta, 0.0, l_max);
+    if (std::abs(next - l) < 0.5) {
+      l = next;
+      break;
+    }
+    l = next;
+  }
+  return std::floor(std::min(l, l_max));
+}
 
+double reversed_null_excess(const uint8_t* query, const uint8_t* target, const LocalAlignment& aln, GapCosts gaps,
+                            double lambda, double K, double slack, SimdLevel simd) {
+  const size_t m = aln.q_end - aln.q_begin, n = aln.t_end - aln.t_begin;
+  if (m == 0 || n == 0) return 0;
+  std::vector<uint8_t> rev(target + aln.t_begin, target + aln.t_end);
+  std::reverse(rev.begin(), rev.end());
+  SwScorer scorer(query + aln.q_begin, m, gaps, simd);
+  const int s_rev = scorer.score(rev.data(), rev.size());
+  const double chance = (std::log(K * static_cast<double>(m) * static_cast<double>(n)) + slack) / lambda;
+  return std::max(0.0, s_rev - chance);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The sequence that is searched and aligned: the masked query when masking is on (rows still show the target's own
+// residues).
+std::vector<uint8_t> searched_sequence(const std::vector<uint8_t>& query_in, const BuiltinOptions& opt) {
+  if (query_in.empty()) throw InputError("empty query");
+  return opt.mask_low_complexity ? mask_low_complexity(query_in, opt.mask) : query_in;
+}
+
+// Smith-Waterman scores of the candidates, E-values, tracebacks and corrections for those that pass.
+std::vector<Hit> search_candidates(const std::vector<uint8_t>& query, const std::vector<Candidate>& cands,
+                                   const SequenceDb& db, const BuiltinOptions& opt, size_t n_words,
+                                   double prefilter_ms) {
+  const auto t1 = Clock::now();
   const double m = static_cast<double>(query.size());
   const double n = static_cast<double>(db.total_residues());
   // Smallest raw score whose E-value passes: skips tracebacks for the rest.
-  const double log_kmn = std::log(opt.K * m * n);
-  std::vector<int> scores(cands.size(), 0);
+  double m_eff = m, n_eff = n;
+  if (opt.length_adjustment) {
+    const double N = static_cast<double>(db.size());
+    const double l = length_adjustment(opt.K, opt.lambda, opt.alpha, opt.beta, m, n, N);
+    m_eff = m - l;
+    n_eff = std::max(n - N * l, m_eff);
+  }
+  const double log_kmn = std::log(opt.K * m_eff * n_eff);
+  std::vector<AlignmentEnd> ends(cands.size());
 #pragma omp parallel
   {
     SwScorer scorer(query.data(), query.size(), opt.gaps, opt.simd);
 #pragma omp for schedule(dynamic, 8)
     for (long c = 0; c < static_cast<long>(cands.size()); ++c) {
       const uint32_t t = cands[c].target;
-      scores[c] = scorer.score(db.sequence(t), db.length(t));
+      AlignmentEnd& e = ends[c];
+      e.score = scorer.score_end(db.sequence(t), db.length(t), e.q_last, e.t_last);
     }
   }
-  if (log::level() <= log::Level::Debug) {
-    double cells = 0;
-    for (const auto& c : cands) cells += static_cast<double>(db.length(c.target)) * m;
-    log::debug("builtin search: query length ", query.size(), ", ", words.size(), " neighbourhood words, ",
-               cands.size(), " candidates, ", cells / 1e6, " M Smith-Waterman cells");
-  }
+  const auto t2 = Clock::now();
   std::vector<Hit> hits;
+  std::vector<AlignmentEnd> hit_ends;
   for (size_t c = 0; c < cands.size(); ++c) {
-    if (log_kmn - opt.lambda * scores[c] > std::log(opt.max_evalue)) continue;
+    if (log_kmn - opt.lambda * ends[c].score > std::log(opt.max_evalue)) continue;
     Hit h;
     h.target = cands[c].target;
-    h.score = scores[c];
+    h.score = ends[c].score;
     hits.push_back(std::move(h));
+    hit_ends.push_back(ends[c]);
   }
 #pragma omp parallel for schedule(dynamic, 1)
   for (long i = 0; i < static_cast<long>(hits.size()); ++i) {
     Hit& h = hits[i];
     h.aln = align_local_fast(query.data(), query.size(), db.sequence(h.target), db.length(h.target), opt.gaps,
-                             opt.simd);
+                             opt.simd, &hit_ends[i]);
     TRIFOLD_CHECK(h.aln.score == h.score, "SIMD and traceback Smith-Waterman scores differ");
     if (opt.bias_pseudocounts >= 0)
       h.bias = composition_bias(query.data(), db.sequence(h.target), h.aln, opt.bias_pseudocounts, opt.bias_tolerance);
+    if (opt.reversed_null)
+      h.bias = std::max(h.bias, reversed_null_excess(query.data(), db.sequence(h.target), h.aln, opt.gaps, opt.lambda,
+                                                     opt.K, opt.reversed_null_slack, opt.simd));
     const double s = h.score - h.bias;
     h.evalue = std::exp(log_kmn - opt.lambda * s);
     h.bits = (opt.lambda * s - std::log(opt.K)) / std::log(2.0);
+  }
+  const auto t3 = Clock::now();
+  if (log::level() <= log::Level::Debug) {
+    double cells = 0, tb_cells = 0;
+    for (const auto& c : cands) cells += static_cast<double>(db.length(c.target)) * m;
+    for (const auto& h : hits)
+      tb_cells += static_cast<double>(h.aln.q_end - h.aln.q_begin) * static_cast<double>(h.aln.t_end - h.aln.t_begin);
+    const auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+    log::debug("builtin search: query length ", query.size(), ", ", n_words, " neighbourhood words, ", cands.size(),
+               " candidates, ", cells / 1e6, " M Smith-Waterman cells, ", hits.size(), " tracebacks (", tb_cells / 1e6,
+               " M cells); ms prefilter ", prefilter_ms, " sw ", ms(t1, t2), " traceback ", ms(t2, t3));
   }
   std::erase_if(hits, [&](const Hit& h) { return h.evalue > opt.max_evalue; });
   std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
@@ -134,6 +196,60 @@ std::vector<Hit> builtin_search(const std::vector<uint8_t>& query_in, const Sequ
   });
   if (hits.size() > opt.max_hits) hits.resize(opt.max_hits);
   return hits;
+}
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+}  // namespace
+
+std::vector<Hit> builtin_search(const std::vector<uint8_t>& query_in, const SequenceDb& db, const BuiltinOptions& opt) {
+  const std::vector<uint8_t> query = searched_sequence(query_in, opt);
+  const auto t0 = Clock::now();
+  QueryWords words(query, opt.prefilter.word_threshold);
+  const std::vector<Candidate> cands = prefilter(words, db, opt.prefilter);
+  return search_candidates(query, cands, db, opt, words.size(), ms_since(t0));
+}
+
+std::vector<std::vector<Hit>> builtin_search_batch(const std::vector<std::vector<uint8_t>>& queries, const SequenceDb& db,
+                                                   const BuiltinOptions& opt, size_t batch) {
+  const size_t n = queries.size();
+  std::vector<std::vector<Hit>> out(n);
+  const size_t threads = static_cast<size_t>(std::max(1, omp_get_max_threads()));
+  if (batch == 0) batch = std::clamp<size_t>(n / (4 * threads), 1, 16);
+  batch = std::min(batch, kMaxBatch);
+  const size_t nbatches = (n + batch - 1) / batch;
+  if (nbatches < 2 * threads) {  // too few batches to keep every thread busy: one query at a time, in parallel inside
+    for (size_t i = 0; i < n; ++i) out[i] = builtin_search(queries[i], db, opt);
+    return out;
+  }
+  // Batches in parallel; each runs on one thread (its prefilter scan, Smith-Waterman and tracebacks).
+  std::vector<std::exception_ptr> errors(nbatches);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (long k = 0; k < static_cast<long>(nbatches); ++k) {
+    try {
+      const size_t i0 = static_cast<size_t>(k) * batch, i1 = std::min(n, i0 + batch);
+      std::vector<std::vector<uint8_t>> seqs;
+      std::vector<QueryWords> words;
+      seqs.reserve(i1 - i0);
+      words.reserve(i1 - i0);
+      for (size_t i = i0; i < i1; ++i) {
+        seqs.push_back(searched_sequence(queries[i], opt));
+        words.emplace_back(seqs.back(), opt.prefilter.word_threshold);
+      }
+      std::vector<const QueryWords*> ptrs;
+      for (const auto& w : words) ptrs.push_back(&w);
+      const auto t0 = Clock::now();
+      const auto cands = prefilter_batch(ptrs, db, opt.prefilter);
+      const double pf_ms = ms_since(t0) / static_cast<double>(i1 - i0);
+      for (size_t i = i0; i < i1; ++i)
+        out[i] = search_candidates(seqs[i - i0], cands[i - i0], db, opt, words[i - i0].size(), pf_ms);
+    } catch (...) {
+      errors[static_cast<size_t>(k)] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
 }
 
 A3m hits_to_a3m(const SequenceRecord& query, const SequenceDb& db, const std::vector<Hit>& hits) {

@@ -11,7 +11,7 @@
 namespace trifold::msa {
 
 struct PrefilterOptions {
-  int word_threshold = 11;       // a database word is a seed when it scores >= this against a query word
+  int word_threshold = 12;       // a database word is a seed when it scores >= this against a query word
   int two_hit_window = 40;       // two non-overlapping seeds on one diagonal at most this far apart trigger
   int xdrop_ungapped = 20;       // ungapped extension stops when the score falls this far below its best
   int min_ungapped_score = 20;   // targets whose best ungapped segment scores less are dropped
@@ -40,6 +40,8 @@ class QueryWords {
   const int32_t* begin(int w) const { return pos_.data() + start_[w]; }
   const int32_t* end(int w) const { return pos_.data() + start_[w + 1]; }
   size_t size() const { return pos_.size(); }
+  const uint32_t* starts() const { return start_.data(); }   // [8001] offsets into positions()
+  const int32_t* positions() const { return pos_.data(); }
 
  private:
   std::vector<uint8_t> query_;
@@ -50,5 +52,12 @@ class QueryWords {
 // Scans every database sequence (OpenMP over targets; the result does not depend on the thread count) and
 // returns the candidates sorted by decreasing ungapped score, then increasing target index.
 std::vector<Candidate> prefilter(const QueryWords& words, const SequenceDb& db, const PrefilterOptions& opt);
+
+// The same for up to kMaxBatch queries in one pass over the database, on the calling thread: the queries share
+// one word table, so each database word code is read once for all of them (the scan's fixed cost per database
+// residue is paid once a batch, not once a query). Each query's candidates equal prefilter()'s for it.
+inline constexpr size_t kMaxBatch = 255;
+std::vector<std::vector<Candidate>> prefilter_batch(const std::vector<const QueryWords*>& words, const SequenceDb& db,
+                                                    const PrefilterOptions& opt);
 
 }  // namespace trifold::msa
