@@ -142,33 +142,34 @@ std::vector<Hit> search_candidates(const std::vector<uint8_t>& query, const std:
     n_eff = std::max(n - N * l, m_eff);
   }
   const double log_kmn = std::log(opt.K * m_eff * n_eff);
-  std::vector<AlignmentEnd> ends(cands.size());
+  // Scores only, no end cells (the hits' alignments find theirs). -1: beyond the 8-bit range, a certain hit whose
+  // exact score comes with its alignment.
+  std::vector<int> scores(cands.size());
 #pragma omp parallel
   {
     SwScorer scorer(query.data(), query.size(), opt.gaps, opt.simd);
 #pragma omp for schedule(dynamic, 8)
     for (long c = 0; c < static_cast<long>(cands.size()); ++c) {
       const uint32_t t = cands[c].target;
-      AlignmentEnd& e = ends[c];
-      e.score = scorer.score_end(db.sequence(t), db.length(t), e.q_last, e.t_last);
+      scores[c] = scorer.score_or_high(db.sequence(t), db.length(t));
     }
   }
   const auto t2 = Clock::now();
   std::vector<Hit> hits;
-  std::vector<AlignmentEnd> hit_ends;
   for (size_t c = 0; c < cands.size(); ++c) {
-    if (log_kmn - opt.lambda * ends[c].score > std::log(opt.max_evalue)) continue;
+    if (scores[c] >= 0 && log_kmn - opt.lambda * scores[c] > std::log(opt.max_evalue)) continue;
     Hit h;
     h.target = cands[c].target;
-    h.score = ends[c].score;
+    h.score = scores[c];
     hits.push_back(std::move(h));
-    hit_ends.push_back(ends[c]);
   }
 #pragma omp parallel for schedule(dynamic, 1)
   for (long i = 0; i < static_cast<long>(hits.size()); ++i) {
     Hit& h = hits[i];
+    const bool high = h.score < 0;
     h.aln = align_local_fast(query.data(), query.size(), db.sequence(h.target), db.length(h.target), opt.gaps,
-                             opt.simd, &hit_ends[i]);
+                             opt.simd);
+    if (high) h.score = h.aln.score;
     TRIFOLD_CHECK(h.aln.score == h.score, "SIMD and traceback Smith-Waterman scores differ");
     if (opt.bias_pseudocounts >= 0)
       h.bias = composition_bias(query.data(), db.sequence(h.target), h.aln, opt.bias_pseudocounts, opt.bias_tolerance);
@@ -215,7 +216,7 @@ std::vector<std::vector<Hit>> builtin_search_batch(const std::vector<std::vector
   const size_t n = queries.size();
   std::vector<std::vector<Hit>> out(n);
   const size_t threads = static_cast<size_t>(std::max(1, omp_get_max_threads()));
-  if (batch == 0) batch = std::clamp<size_t>(n / (4 * threads), 1, 16);
+  if (batch == 0) batch = std::clamp<size_t>(n / (4 * threads), 1, 32);
   batch = std::min(batch, kMaxBatch);
   const size_t nbatches = (n + batch - 1) / batch;
   if (nbatches < 2 * threads) {  // too few batches to keep every thread busy: one query at a time, in parallel inside

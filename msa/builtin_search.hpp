@@ -61,7 +61,7 @@ struct Hit {
 // does not depend on the number of OpenMP threads.
 std::vector<Hit> builtin_search(const std::vector<uint8_t>& query, const SequenceDb& db, const BuiltinOptions& opt);
 
-// The same for many queries: batches of `batch` queries (0: up to 16, chosen from the query and thread counts)
+// The same for many queries: batches of `batch` queries (0: up to 32, chosen from the query and thread counts)
 // share one prefilter pass over the database, and batches run in parallel (OpenMP). result[i] equals
 // builtin_search(queries[i], db, opt).
 std::vector<std::vector<Hit>> builtin_search_batch(const std::vector<std::vector<uint8_t>>& queries, const SequenceDb& db,

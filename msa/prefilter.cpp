@@ -155,27 +155,34 @@ size_t longest(const SequenceDb& db) {
   return max_tlen;
 }
 
-// The two-hit scan of one target for a batch of queries sharing one word table: entry = (query << 24) | position.
-// diag[b][tj - qi] is query b's slot of the diagonal through (qi, tj); top[b] receives query b's best score.
+// The two-hit scan of one target for a batch of queries sharing one word table. All queries' diagonal slots live
+// in one array: entry k of a word's list holds slot_base[k] = (query b's region offset) - qi, so the slot of the
+// diagonal through (qi, tj) is slots[slot_base[k] + tj], one load; who[k] = (b << 24) | qi is read only for the
+// rare extensions. top[b] receives query b's best score.
 [[gnu::noinline]] void scan_target_batch(const uint16_t* __restrict wc, const uint8_t* __restrict ts, int tlen,
                                          const uint8_t* const* q, const int* qlen, const uint32_t* __restrict start,
-                                         const uint32_t* __restrict entries, int32_t* const* diag, int32_t base,
-                                         int window, int xdrop, int* top) {
+                                         const int32_t* __restrict slot_base, const uint32_t* __restrict who,
+                                         int32_t* __restrict slots, int32_t base, int window, int xdrop, int* top) {
   const int n = tlen - kWord + 1;
+  constexpr int kAhead = 16; // word lists are L2-resident: fetch the list of the word kAhead positions on early
   for (int tj = 0; tj < n; ++tj) {
+    if (tj + kAhead < n) {
+      const unsigned ahead = wc[tj + kAhead];
+      if (ahead != SequenceDb::kNoWord) __builtin_prefetch(slot_base + start[ahead]);
+    }
     const unsigned code = wc[tj];
     if (code == SequenceDb::kNoWord) continue;
-    const uint32_t* p = entries + start[code];
-    const uint32_t* const e = entries + start[code + 1];
+    const uint32_t k_end = start[code + 1];
     const int32_t abs = base + tj;
-    for (; p != e; ++p) {
-      const unsigned b = *p >> 24;
-      const int qi = static_cast<int>(*p & 0xFFFFFFu);
-      int32_t& slot = diag[b][tj - qi];
+    int32_t* const s_tj = slots + tj;
+    for (uint32_t k = start[code]; k != k_end; ++k) {
+      int32_t& slot = s_tj[slot_base[k]];
       const int32_t dist = abs - slot;
       if (dist > window) {
         slot = abs;
       } else if (dist >= kWord) {
+        const unsigned b = who[k] >> 24;
+        const int qi = static_cast<int>(who[k] & 0xFFFFFFu);
         int t_end = 0;
         const int sc = extend_ungapped(q[b], qlen[b], ts, tlen, qi, tj, xdrop, t_end);
         top[b] = std::max(top[b], sc);
@@ -236,24 +243,30 @@ std::vector<std::vector<Candidate>> prefilter_batch(const std::vector<const Quer
     for (int c = 0; c < kWords; ++c) start[c + 1] += static_cast<uint32_t>(w.end(c) - w.begin(c));
   }
   for (int c = 0; c < kWords; ++c) start[c + 1] += start[c];
-  std::vector<uint32_t> entries(start[kWords]);
+  const size_t ntargets = db.size();
+  const size_t max_tlen = longest(db);
+  const uint64_t stride = base_stride(db, opt);
+  // Query b's diagonal slots: slots[region[b] + tj - qi], region[b] = start of its block + qlen[b].
+  std::vector<int64_t> region(nb);
+  int64_t total = 0;
+  for (size_t b = 0; b < nb; ++b) {
+    region[b] = total + qlen[b];
+    total += qlen[b] + static_cast<int64_t>(max_tlen) + 1;
+  }
+  TRIFOLD_CHECK(total < (int64_t(1) << 31), "prefilter batch too large");
+  std::vector<int32_t> slots(static_cast<size_t>(total), 0);
+  std::vector<int32_t> slot_base(start[kWords]);
+  std::vector<uint32_t> who(start[kWords]);
   {
     std::vector<uint32_t> fill(start.begin(), start.end() - 1);
     for (size_t b = 0; b < nb; ++b) {
       const QueryWords& w = *words[scanned[b]];
       for (int c = 0; c < kWords; ++c)
-        for (const int32_t* p = w.begin(c); p != w.end(c); ++p)
-          entries[fill[c]++] = static_cast<uint32_t>(b << 24) | static_cast<uint32_t>(*p);
+        for (const int32_t* p = w.begin(c); p != w.end(c); ++p) {
+          slot_base[fill[c]] = static_cast<int32_t>(region[b] - *p);
+          who[fill[c]++] = static_cast<uint32_t>(b << 24) | static_cast<uint32_t>(*p);
+        }
     }
-  }
-  const size_t ntargets = db.size();
-  const size_t max_tlen = longest(db);
-  const uint64_t stride = base_stride(db, opt);
-  std::vector<std::vector<int32_t>> diag_storage(nb);
-  std::vector<int32_t*> diag(nb);
-  for (size_t b = 0; b < nb; ++b) {
-    diag_storage[b].assign(qlen[b] + max_tlen + 1, 0);
-    diag[b] = diag_storage[b].data() + qlen[b];
   }
   std::vector<int> best(nb * ntargets, 0);  // [b][t]
   std::vector<int> top(nb);
@@ -263,7 +276,8 @@ std::vector<std::vector<Candidate>> prefilter_batch(const std::vector<const Quer
     std::fill(top.begin(), top.end(), 0);
     const int32_t base = static_cast<int32_t>(kBase + db.offsets[t] + (t + 1) * stride);
     scan_target_batch(db.word_codes.data() + db.offsets[t], db.sequence(t), tlen, q.data(), qlen.data(), start.data(),
-                      entries.data(), diag.data(), base, opt.two_hit_window, opt.xdrop_ungapped, top.data());
+                      slot_base.data(), who.data(), slots.data(), base, opt.two_hit_window, opt.xdrop_ungapped,
+                      top.data());
     for (size_t b = 0; b < nb; ++b) best[b * ntargets + t] = top[b];
   }
   for (size_t b = 0; b < nb; ++b) out[scanned[b]] = select_candidates(best.data() + b * ntargets, qlen[b], db, opt);

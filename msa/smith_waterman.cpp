@@ -96,8 +96,26 @@ SwScorer::SwScorer(const uint8_t* query, size_t qlen, GapCosts gaps, SimdLevel l
 }
 
 int SwScorer::score(const uint8_t* target, size_t tlen) {
+  const int s = score_or_high(target, tlen);
+  if (s >= 0) return s;
   long q, t;
   return score_end(target, tlen, q, t);
+}
+
+int SwScorer::score_or_high(const uint8_t* target, size_t tlen) {
+  if (tlen == 0) return 0;
+#if defined(__x86_64__) && defined(TRIFOLD_MSA_X86_SIMD)
+  const int first = gaps_.open + gaps_.extend;
+  if (first + bias8_ < 256 && level_ != SimdLevel::Scalar) {
+    if (level_ == SimdLevel::Avx2)
+      return detail::sw_striped8_avx2(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_,
+                                      nullptr);
+    return detail::sw_striped8_sse41(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_,
+                                     nullptr);
+  }
+#endif
+  const int s = sw_score_scalar(query_.data(), query_.size(), target, tlen, gaps_);
+  return s >= kHighScore ? -1 : s;
 }
 
 int SwScorer::score_end(const uint8_t* target, size_t tlen, long& q_last, long& t_last) {
@@ -108,10 +126,10 @@ int SwScorer::score_end(const uint8_t* target, size_t tlen, long& q_last, long& 
   const int first = gaps_.open + gaps_.extend;
   long end[2] = {-1, -1};
   // 8-bit lanes first (nearly every pair of a search scores far below their limit), then 16-bit.
-  if (first + bias8_ < 256) {
+  if (first + bias8_ < 256 && level_ != SimdLevel::Scalar) {
     if (level_ == SimdLevel::Avx2)
       s = detail::sw_striped8_avx2(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_, end);
-    else if (level_ == SimdLevel::Sse41)
+    else
       s = detail::sw_striped8_sse41(profile8_, seg_len8_, target, tlen, first, gaps_.extend, bias8_, scratch8_, end);
   }
   if (s < 0) {
@@ -318,15 +336,39 @@ LocalAlignment traceback_from_h(const uint8_t* query, const uint8_t* target, con
   return out;
 }
 
-// Largest rectangle (cells) whose H values are kept for the SIMD traceback (2 bytes a cell); larger ones use the
-// scalar aligner (1 byte a cell of traceback bits).
-constexpr double kMaxKeptCells = 1.5e8;
+// Largest rectangle (cells) whose H values are kept for the SIMD traceback (2 bytes a cell, 80 MB); larger ones use
+// the scalar aligner (1 byte a cell of traceback bits).
+constexpr double kMaxKeptCells = 4e7;
 
 }  // namespace
 
 LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
                                 SimdLevel level, const AlignmentEnd* known_end) {
   if (qlen == 0 || tlen == 0) return {};
+  // One kept-H pass over the prefix that ends at the alignment's end cell (the whole matrix when the end is not
+  // known): the prefix's H values are the full matrix's, so the traceback from the end cell is exact.
+  {
+    const size_t qn = known_end ? static_cast<size_t>(known_end->q_last) + 1 : qlen;
+    const size_t tn = known_end ? static_cast<size_t>(known_end->t_last) + 1 : tlen;
+    if ((!known_end || (known_end->q_last >= 0 && known_end->score > 0)) &&
+        static_cast<double>(qn) * static_cast<double>(tn) <= kMaxKeptCells) {
+      SwScorer prefix(query, qn, gaps, level);
+      thread_local std::vector<int16_t> h_cols;
+      long qe = -1, te = -1;
+      const int s = prefix.score_end_keep(target, tn, qe, te, h_cols);
+      if (s == 0) return {};
+      if (s > 0) {
+        if (known_end) {
+          TRIFOLD_CHECK(s == known_end->score, "Smith-Waterman passes disagree on the best score");
+          qe = known_end->q_last;
+          te = known_end->t_last;
+        }
+        LocalAlignment a = traceback_from_h(query, target, h_cols.data(), prefix, qe, te, gaps);
+        TRIFOLD_CHECK(a.score == s, "Smith-Waterman traceback lost score");
+        return a;
+      }
+    }
+  }
   long q_last = -1, t_last = -1;
   int best = 0;
   if (known_end) {

@@ -29,6 +29,10 @@ class SwScorer {
   // Best local alignment score (BLOSUM62 half-bits). Exact: 8-bit lanes first, redone in 16-bit lanes when a
   // score reaches 250 and in 32-bit scalar when it comes near the 16-bit limit.
   int score(const uint8_t* target, size_t tlen);
+  // The score when it is below kHighScore, else -1 (at least kHighScore, not computed): the 8-bit pass alone,
+  // without end-cell bookkeeping. The fast path of a search, where such a pair is a certain hit.
+  static constexpr int kHighScore = 250;
+  int score_or_high(const uint8_t* target, size_t tlen);
   // Same, and the query and target index of the cell where a best-scoring alignment ends (-1 when score 0).
   int score_end(const uint8_t* target, size_t tlen, long& q_last, long& t_last);
   // Same, and keeps every cell's H value for a traceback: H(i, j) = h_cols[j * width() + (i % seg_len()) *
@@ -87,8 +91,9 @@ struct AlignmentEnd {
 // The same optimal alignment score, found faster: SIMD passes locate the alignment's end (skipped when `end` is
 // given) and, on the reversed sequences, its start; a third SIMD pass over that rectangle keeps every H value and
 // the traceback follows them (a gap of length k is found as H(i, j-k) - open - k*extend = H(i, j), which is exact
-// for Gotoh's recurrence). Falls back to align_local in the rectangle without SIMD or near 16-bit saturation. The
-// alignment may differ from align_local's among equal-scoring ones.
+// for Gotoh's recurrence). When the H values of the whole prefix up to the end cell fit in memory, one such pass
+// over that prefix replaces the reverse and rectangle passes. Falls back to align_local in the rectangle without
+// SIMD or near 16-bit saturation. The alignment may differ from align_local's among equal-scoring ones.
 LocalAlignment align_local_fast(const uint8_t* query, size_t qlen, const uint8_t* target, size_t tlen, GapCosts gaps,
                                 SimdLevel level = SimdLevel::Auto, const AlignmentEnd* end = nullptr);
 

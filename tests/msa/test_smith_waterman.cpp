@@ -56,6 +56,10 @@ TEST(SmithWaterman, SimdKernelsMatchScalarExactly) {
       EXPECT_EQ(scorer.score_end(t.data(), t.size(), qe, te), ref) << msa::simd_level_name(level);
       EXPECT_EQ(qe, ref_q) << msa::simd_level_name(level);
       EXPECT_EQ(te, ref_t) << msa::simd_level_name(level);
+      // The search's fast path: the exact score below kHighScore, else -1; score() is always exact.
+      EXPECT_EQ(scorer.score_or_high(t.data(), t.size()), ref < msa::SwScorer::kHighScore ? ref : -1)
+          << msa::simd_level_name(level);
+      EXPECT_EQ(scorer.score(t.data(), t.size()), ref) << msa::simd_level_name(level);
       // The kept-H pass (tracebacks) runs the 16-bit kernel alone.
       std::vector<int16_t> h;
       const int kept = scorer.score_end_keep(t.data(), t.size(), qe, te, h);
