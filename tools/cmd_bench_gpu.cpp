@@ -17,9 +17,12 @@
 #ifdef TRIFOLD_WITH_CUDA
 #include "model/cpu/ops.hpp"
 #include "model/cuda/ops.hpp"
+#include "model/cuda/rf1.hpp"
 #include "model/cuda/se3_gpu.hpp"
 #include "model/rf1/modules.hpp"
 #include "model/se3/q_matrices.hpp"
+#include "model/weight_table.hpp"
+#include "model/weights_random.hpp"
 #endif
 
 #ifndef TRIFOLD_GIT_COMMIT
@@ -234,6 +237,10 @@ int run_bench_gpu(const std::vector<std::string>& args) {
   const model::se3::Fiber f_hidden{{0, 32}, {1, 32}, {2, 32}}, f_v{{0, 8}, {1, 8}, {2, 8}};
   const model::se3::GConvSE3Partial conv_cpu = random_gconv(f_hidden, f_v, 33, 99);
   const gpu::GConvSE3PartialGpu conv = gpu::make_gconv_gpu(ctx, conv_cpu);
+  // One full-size two-track IterBlock (d_msa 384, d_pair 288, official heads), random weights.
+  const model::ModelConfig full = model::preset_config("full");
+  const std::string blk = "feat_extractor.iter_block_1.0";
+  gpu::DeviceWeights dw_blk(ctx, model::random_weights(full, 3).tensors, blk + ".");
 
   for (int L : lengths) {
     const bool check = L <= check_max;
@@ -315,6 +322,17 @@ int run_bench_gpu(const std::vector<std::string>& args) {
         err = worst;
       }
       out.row("se3 conv fused", L, "E=" + std::to_string(g.num_edges()) + " 3x32->3x8", t, 0, err);
+    }
+    {  // The whole IterBlock (MSA2MSA, MSA2Pair, Pair2Pair, Pair2MSA) at full size, N = --msa-depth
+      gpu::DeviceTensor m0 = gpu::DeviceTensor::upload(ctx, random_tensor({n, l, full.d_msa}, 30));
+      gpu::DeviceTensor p0 = gpu::DeviceTensor::upload(ctx, random_tensor({l, l, full.d_pair}, 31));
+      gpu::DeviceTensor m, p;
+      Timing t = time_op(ctx, reps, [&] {
+        m = m0.clone();
+        p = p0.clone();
+        gpu::iter_block(ctx, dw_blk, blk, full.n_head_msa, m, p);
+      });
+      out.row("iter_block full", L, shp({n, l, full.d_msa}), t, 0, -1);
     }
     auto [free_b, total_b] = ctx.device_memory();
     std::printf("|   device memory after L = %d: %.0f MiB used of %.0f MiB (cudaMemGetInfo; includes the pool's cache)\n",

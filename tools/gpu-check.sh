@@ -26,7 +26,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-240}
 read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 100,300,600,1000 --reps 3}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
-GPU_TESTS=(test_device_gpu test_cuda_ops test_cuda_se3)
+GPU_TESTS=(test_device_gpu test_cuda_ops test_cuda_rf1 test_cuda_se3)
 GPU_SHARED_FILES=()  # none yet: the gpu tests compare GPU and CPU on seeded random inputs
 # Libraries never bundled: glibc (libc, libm, libdl, libpthread, librt, libresolv, the loader), the C++ runtime
 # (libstdc++, libgcc_s: a fallback copy is bundled, used only if the machine's is too old) and CUDA (driver,
@@ -103,7 +103,7 @@ full() {
     { printf '| %-16s | %6s | %7s | %14s |\n' "gpu test suite" passed skipped failed
       printf '|%s|%s|%s|%s|\n' ------------------ -------- --------- ----------------
       while read -r n p s f; do printf '| %-16s | %6s | %7s | %14s |\n' "$n" "$p" "$s" "$f"; done; }
-  grep -h 'rel L2' "$logdir/ctest.log" | sed 's/^[0-9]*: //' | head -20 || true
+  grep -h 'rel L2' "$logdir/ctest.log" | sed 's/^[0-9]*: //' | head -40 || true
   echo "logs: $logdir"
   [[ $rc -eq 0 && $brc -eq 0 ]] || die "gpu tests rc=$rc, benchmark rc=$brc"
 }
@@ -242,7 +242,7 @@ bundle() {
   run_bench "$BUNDLE/bin/trifold" "$libs/bench.log" || brc=$?
   echo
   printf '%s' "$rows" | print_test_table
-  grep -h 'rel L2' "$libs"/test_cuda_se3.log | head -20 || true
+  grep -h 'rel L2' "$libs"/test_cuda_rf1.log "$libs"/test_cuda_se3.log | head -40 || true
   if grep -q 'no CUDA device visible' "$libs"/test_*.log; then
     say "tests were SKIPPED for lack of a visible CUDA device: on a GPU machine that is a failure of the setup"
     rc=1
