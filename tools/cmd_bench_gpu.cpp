@@ -240,7 +240,11 @@ int run_bench_gpu(const std::vector<std::string>& args) {
   // One full-size two-track IterBlock (d_msa 384, d_pair 288, official heads), random weights.
   const model::ModelConfig full = model::preset_config("full");
   const std::string blk = "feat_extractor.iter_block_1.0";
-  gpu::DeviceWeights dw_blk(ctx, model::random_weights(full, 3).tensors, blk + ".");
+  const model::Weights full_w = model::random_weights(full, 3);
+  gpu::DeviceWeights dw_blk(ctx, full_w.tensors, blk + ".");
+  // The refinement SE3Transformer (REF_param: 3 layers, 32 channels, degrees 0-2, 4 heads).
+  const model::se3::SE3Transformer ref_cpu(full_w, "refine.refine_net.0.se3.", full.ref);
+  const gpu::Se3TransformerGpu ref_gpu = gpu::make_se3_transformer_gpu(ctx, ref_cpu);
 
   for (int L : lengths) {
     const bool check = L <= check_max;
@@ -322,6 +326,22 @@ int run_bench_gpu(const std::vector<std::string>& args) {
         err = worst;
       }
       out.row("se3 conv fused", L, "E=" + std::to_string(g.num_edges()) + " 3x32->3x8", t, 0, err);
+      // The whole refinement SE3Transformer on the same graph (edge geometry computed on the host, not timed).
+      gpu::DeviceFeatures in;
+      in.emplace(0, gpu::DeviceTensor::upload(ctx, random_tensor({l, full.ref.l0_in_features, 1}, 40)));
+      in.emplace(1, gpu::DeviceTensor::upload(ctx, random_tensor({l, full.ref.l1_in_features, 3}, 41)));
+      gpu::DeviceFeatures o;
+      t = time_op(ctx, reps, [&] { o = ref_gpu.forward_features(ctx, dg, dgeo, in); });
+      err = -1;
+      if (check) {
+        model::se3::Features hin;
+        for (auto& [d, x] : in) hin.emplace(d, x.download());
+        model::se3::Features ref = ref_cpu.forward_features(g, geo, hin);
+        double worst = 0;
+        for (auto& [d, r] : ref) worst = std::max(worst, rel_l2(o.at(d).download(), r));
+        err = worst;
+      }
+      out.row("se3 transformer", L, "E=" + std::to_string(g.num_edges()) + " refine", t, 0, err);
     }
     {  // The whole IterBlock (MSA2MSA, MSA2Pair, Pair2Pair, Pair2MSA) at full size, N = --msa-depth
       gpu::DeviceTensor m0 = gpu::DeviceTensor::upload(ctx, random_tensor({n, l, full.d_msa}, 30));

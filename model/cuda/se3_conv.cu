@@ -14,38 +14,12 @@
 
 #include "io/error.hpp"
 #include "model/cuda/context.cuh"
+#include "model/cuda/se3_common.cuh"
 
 namespace trifold::model::cuda {
 namespace {
 
 constexpr int kConvThreads = 128;
-
-__global__ void se3_fill_rows_kernel(float* y, const float* b, int64_t rows, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < rows * n; i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = b[i % n];
-}
-
-// In place: nn.LayerNorm over rows of width n with the se3 CPU arithmetic (double mean/var, then
-// float((v − mean)·inv)·g + b), followed by ReLU. One warp per row.
-__global__ void radial_ln_relu_kernel(float* x, int64_t rows, int n, const float* g, const float* b, float eps) {
-  const int lane = threadIdx.x & 31;
-  const int64_t warps = int64_t(gridDim.x) * (blockDim.x / 32);
-  for (int64_t r = blockIdx.x * int64_t(blockDim.x / 32) + threadIdx.x / 32; r < rows; r += warps) {
-    float* v = x + r * n;
-    double s = 0.0;
-    for (int i = lane; i < n; i += 32) s += v[i];
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-    const double mean = s / n;
-    double q = 0.0;
-    for (int i = lane; i < n; i += 32) q += (v[i] - mean) * (v[i] - mean);
-    for (int o = 16; o > 0; o >>= 1) q += __shfl_xor_sync(0xffffffffu, q, o);
-    const double inv = 1.0 / sqrt(q / n + eps);
-    for (int i = lane; i < n; i += 32) {
-      const float t = static_cast<float>((v[i] - mean) * inv) * g[i] + b[i];
-      v[i] = t > 0.f ? t : 0.f;
-    }
-  }
-}
 
 struct PairArgs {
   int di, dout, mi, mo, nf, pi, po, n_sh;
@@ -196,10 +170,9 @@ void linear_rows(const Context& ctx, const float* x, int64_t rows, int64_t in, c
 }
 
 void ln_relu(const Context& ctx, float* x, int64_t rows, int n, const DeviceTensor& g, const DeviceTensor& b) {
-  const int64_t blocks = (rows + 7) / 8;  // 8 warps of 256 threads
-  radial_ln_relu_kernel<<<static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>(blocks, 1 << 20))), 256, 0,
-                          stream_of(ctx)>>>(x, rows, n, g.device_data(), b.device_data(), 1e-5f);
-  TRIFOLD_CUDA_LAUNCH_CHECK(radial_ln_relu_kernel, stream_of(ctx));
+  se3_layer_norm_act_kernel<<<se3_rows_grid(rows), 256, 0, stream_of(ctx)>>>(
+      x, rows, n, g.device_data(), b.device_data(), 1e-5f, static_cast<int>(Se3Act::Relu));
+  TRIFOLD_CUDA_LAUNCH_CHECK(se3_layer_norm_act_kernel, stream_of(ctx));
 }
 
 }  // namespace

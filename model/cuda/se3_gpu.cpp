@@ -62,6 +62,58 @@ GConvSE3PartialGpu make_gconv_gpu(const Context& ctx, const se3::GConvSE3Partial
   return GConvSE3PartialGpu(ctx, layer.f_in, layer.f_out, pairs);
 }
 
+G1x1SE3Gpu make_g1x1_gpu(const Context& ctx, const se3::G1x1SE3& layer) {
+  G1x1SE3Gpu g;
+  for (const auto& [d, t] : layer.transform) g.transform.emplace(d, DeviceTensor::upload(ctx, t));
+  return g;
+}
+
+GNormBiasGpu make_norm_bias_gpu(const Context& ctx, const se3::GNormBias& layer) {
+  GNormBiasGpu g;
+  for (const auto& [d, t] : layer.bias) g.bias.emplace(d, DeviceTensor::upload(ctx, t));
+  return g;
+}
+
+GAttentiveSelfIntGpu make_att_selfint_gpu(const Context& ctx, const se3::GAttentiveSelfInt& layer) {
+  GAttentiveSelfIntGpu g;
+  for (const auto& [d, n] : layer.nets) {
+    GAttentiveSelfIntGpu::Net net;
+    net.m_in = n.m_in;
+    net.m_out = n.m_out;
+    net.ln_w = DeviceTensor::upload(ctx, n.ln_w);
+    net.ln_b = DeviceTensor::upload(ctx, n.ln_b);
+    net.lin_w = DeviceTensor::upload(ctx, n.lin_w);
+    net.lin_b = DeviceTensor::upload(ctx, n.lin_b);
+    g.nets.emplace(d, std::move(net));
+  }
+  return g;
+}
+
+GSE3ResGpu make_gse3res_gpu(const Context& ctx, const se3::GSE3Res& layer) {
+  GSE3ResGpu g;
+  g.f_in = layer.f_in;
+  g.f_out = layer.f_out;
+  g.f_mid_out = layer.f_mid_out;
+  g.f_mid_in = layer.f_mid_in;
+  g.n_heads = layer.n_heads;
+  g.attentive = layer.attentive;
+  g.v = std::make_unique<GConvSE3PartialGpu>(make_gconv_gpu(ctx, layer.v));
+  g.k = std::make_unique<GConvSE3PartialGpu>(make_gconv_gpu(ctx, layer.k));
+  g.q = make_g1x1_gpu(ctx, layer.q);
+  if (layer.attentive)
+    g.project_att = make_att_selfint_gpu(ctx, layer.project_att);
+  else
+    g.project_1x1 = make_g1x1_gpu(ctx, layer.project_1x1);
+  return g;
+}
+
+Se3TransformerGpu make_se3_transformer_gpu(const Context& ctx, const se3::SE3Transformer& net) {
+  Se3TransformerGpu g;
+  for (const auto& r : net.blocks()) g.res.push_back(make_gse3res_gpu(ctx, r));
+  for (const auto& n : net.norms()) g.norm.push_back(make_norm_bias_gpu(ctx, n));
+  return g;
+}
+
 se3::Features gconv_se3_partial(const Context& ctx, const se3::GConvSE3Partial& layer, const se3::Features& h,
                                 const se3::Graph& g, const se3::EdgeGeometry& geo) {
   GConvSE3PartialGpu conv = make_gconv_gpu(ctx, layer);

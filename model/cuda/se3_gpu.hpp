@@ -5,9 +5,11 @@
 
 #include "model/cuda/ops.hpp"
 #include "model/cuda/se3_conv.hpp"
+#include "model/cuda/se3_layers.hpp"
 #include "model/se3/basis.hpp"
 #include "model/se3/graph.hpp"
 #include "model/se3/layers.hpp"
+#include "model/se3/transformer.hpp"
 
 namespace trifold::model::cuda {
 
@@ -18,6 +20,13 @@ se3::Features download_features(const DeviceFeatures& f);
 
 // The weights (radial MLPs and Q_J) of a CPU GConvSE3Partial, uploaded.
 GConvSE3PartialGpu make_gconv_gpu(const Context& ctx, const se3::GConvSE3Partial& layer);
+
+// The other layers and the whole stack, uploaded from their CPU counterparts.
+G1x1SE3Gpu make_g1x1_gpu(const Context& ctx, const se3::G1x1SE3& layer);
+GNormBiasGpu make_norm_bias_gpu(const Context& ctx, const se3::GNormBias& layer);
+GAttentiveSelfIntGpu make_att_selfint_gpu(const Context& ctx, const se3::GAttentiveSelfInt& layer);
+GSE3ResGpu make_gse3res_gpu(const Context& ctx, const se3::GSE3Res& layer);
+Se3TransformerGpu make_se3_transformer_gpu(const Context& ctx, const se3::SE3Transformer& net);
 
 // Same inputs and outputs as layer.forward(h, g, geo), computed on the GPU (uploads, runs, downloads).
 se3::Features gconv_se3_partial(const Context& ctx, const se3::GConvSE3Partial& layer, const se3::Features& h,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "io/error.hpp"
@@ -10,6 +11,9 @@
 #include "model/se3/basis.hpp"
 #include "model/se3/graph.hpp"
 #include "model/se3/layers.hpp"
+#include "model/se3/transformer.hpp"
+#include "model/weight_table.hpp"
+#include "model/weights_random.hpp"
 
 #ifndef TRIFOLD_WITH_CUDA
 
@@ -158,6 +162,57 @@ TEST_F(CudaSe3, RefineFinalBlockInSmallChunks) {
   // Final block (div 1): f_mid -> f_out, with 7-edge chunks so chunk boundaries fall everywhere.
   check_layer("refine final v (chunk 7)", {{0, 32}, {1, 32}, {2, 32}}, {{0, 8}, {1, 3}}, 2, 7);
 }
+
+// The whole SE3Transformer (GSE3Res with fused convolutions and GMAB attention, GNormBias, the attentive final
+// block) vs se3::SE3Transformer, random weights (model::random_weights) of a preset config.
+struct StackCase {
+  const char* config;
+  bool refine;
+  int top_k;
+};
+
+class CudaSe3Stack : public ::testing::TestWithParam<StackCase> {};
+
+TEST_P(CudaSe3Stack, MatchesCpu) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
+  const StackCase sc = GetParam();
+  const ModelConfig mc = preset_config(sc.config);
+  const Se3Config cfg = sc.refine ? mc.ref : mc.se3;
+  const std::string prefix = sc.refine ? "refine.refine_net.0.se3." : "feat_extractor.iter_block_2.0.str2str.se3.";
+  static std::map<std::string, Weights> cache;  // full-size random weights take seconds: build once per config
+  auto it = cache.find(sc.config);
+  if (it == cache.end()) it = cache.emplace(sc.config, random_weights(mc, 3)).first;
+  se3::SE3Transformer net(it->second, prefix, cfg);
+  Case c = make_case(24, sc.top_k, cfg.num_edge_features, net.max_degree(), 17);
+  std::mt19937 rng(19);
+  const int64_t N = c.g.n_nodes;
+  Tensor l0 = random_tensor({N, cfg.l0_in_features}, rng, -1.f, 1.f);
+  Tensor l1 = random_tensor({N, cfg.l1_in_features, 3}, rng, -3.f, 3.f);
+  se3::Features ref = net.forward(c.g, l0, l1);
+  gpu::Context ctx(0);
+  gpu::Se3TransformerGpu gnet = gpu::make_se3_transformer_gpu(ctx, net);
+  se3::Features in;
+  in.emplace(0, l0.reshaped({N, cfg.l0_in_features, 1}));
+  in.emplace(1, l1);
+  gpu::DeviceGraph dg = gpu::upload_graph(ctx, c.g);
+  gpu::DeviceEdgeGeometry dgeo = gpu::upload_geometry(ctx, c.geo);
+  se3::Features got =
+      gpu::download_features(gnet.forward_features(ctx, dg, dgeo, gpu::upload_features(ctx, in)));
+  ASSERT_EQ(got.size(), ref.size());
+  for (const auto& [d, t] : ref) {
+    ASSERT_EQ(got.at(d).shape(), t.shape()) << "degree " << d;
+    const double e = rel_l2(got.at(d), t);
+    std::printf("  SE3Transformer %-5s %-6s top_k %-3d E = %-4lld degree %d  rel L2 %.2e\n", sc.config,
+                sc.refine ? "refine" : "trunk", sc.top_k, (long long)c.g.num_edges(), d, e);
+    EXPECT_LE(e, kTol) << "degree " << d;
+  }
+}
+
+// top_k 64 > L = 24 reproduces the reference's self-loop quirk (every pair, d = 0 edges).
+INSTANTIATE_TEST_SUITE_P(Configs, CudaSe3Stack,
+                         ::testing::Values(StackCase{"tiny", false, 8}, StackCase{"tiny", true, 8},
+                                           StackCase{"full", false, 8}, StackCase{"full", true, 8},
+                                           StackCase{"full", true, 64}));
 
 TEST_F(CudaSe3, WrongInputsAreClearErrors) {
   Case c = make_case(24, 8, 32, 1, 7);
