@@ -45,7 +45,8 @@ void* ContextState::alloc(size_t bytes) {
 
 void ContextState::free(void* p, size_t bytes) noexcept {
   if (!p) return;
-  cudaFreeAsync(p, stream);  // an error here would be sticky and reported by the next checked call
+  // Called from destructors, which must not throw: unchecked; an asynchronous fault surfaces at the next checked call.
+  cudaFreeAsync(p, stream);
   in_use.fetch_sub(bytes);
 }
 
