@@ -200,7 +200,8 @@ int run_bench_gpu(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("bench gpu", "trifold bench gpu [options]", args, opts, {}, vm)) return 0;
   if (model::cuda_device_count() == 0)
-    throw InputError("bench gpu: no CUDA device is visible on this machine (the GPU benchmark needs one)");
+    throw InputError("bench gpu: no CUDA device is visible on this machine (" + model::cuda_unavailable_reason() +
+                     "); the GPU benchmark needs one");
   const model::Device dev = model::parse_device(vm["device"].as<std::string>());
   if (dev.kind != model::DeviceKind::Cuda) throw InputError("bench gpu: --device must be cuda or cuda:N");
   const int N = vm["msa-depth"].as<int>(), dm = vm["d-msa"].as<int>(), dp = vm["d-pair"].as<int>();

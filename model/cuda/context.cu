@@ -8,7 +8,8 @@
 
 namespace trifold::model::cuda {
 
-int device_count();  // device.cu
+int device_count();              // device.cu
+std::string unavailable_reason();  // device.cu
 
 namespace detail {
 
@@ -55,7 +56,9 @@ void ContextState::free(void* p, size_t bytes) noexcept {
 // ------------------------------------------------------------------------------------------ Context
 Context::Context(int device, bool allow_tf32) {
   const int n = device_count();
-  if (n == 0) throw InputError("CUDA requested, but no CUDA device is visible on this machine (use --device cpu)");
+  if (n == 0)
+    throw InputError("CUDA requested, but no CUDA device is visible on this machine (" + unavailable_reason() +
+                     "; use --device cpu)");
   if (device < 0 || device >= n)
     throw InputError("CUDA device " + std::to_string(device) + " requested, but " + std::to_string(n) +
                      " CUDA device(s) are visible");
