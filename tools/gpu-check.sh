@@ -100,10 +100,14 @@ full() {
   # Per-binary counts from ctest's lines "Test #n: Suite.Name ...   Passed|***Skipped|***Failed".
   awk '/Test +#[0-9]+: /{split($4, a, "."); s=a[1]; if ($0 ~ /Passed/) p[s]++; else if ($0 ~ /Skipped/) k[s]++; else f[s]++; seen[s]=1}
        END {for (s in seen) print s, p[s]+0, k[s]+0, f[s]+0}' "$logdir/ctest.log" | sort |
-    { printf '| %-16s | %6s | %7s | %14s |\n' "gpu test suite" passed skipped failed
-      printf '|%s|%s|%s|%s|\n' ------------------ -------- --------- ----------------
-      while read -r n p s f; do printf '| %-16s | %6s | %7s | %14s |\n' "$n" "$p" "$s" "$f"; done; }
+    { printf '| %-22s | %6s | %7s | %14s |\n' "gpu test suite" passed skipped failed
+      printf '|%s|%s|%s|%s|\n' ------------------------ -------- --------- ----------------
+      while read -r n p s f; do printf '| %-22s | %6s | %7s | %14s |\n' "$n" "$p" "$s" "$f"; done; }
   grep -h 'rel L2' "$logdir/ctest.log" | sed 's/^[0-9]*: //' | head -40 || true
+  if grep -q 'no CUDA device visible' "$logdir/ctest.log"; then
+    say "tests were SKIPPED for lack of a visible CUDA device: on a GPU machine that is a failure of the setup"
+    rc=1
+  fi
   echo "logs: $logdir"
   [[ $rc -eq 0 && $brc -eq 0 ]] || die "gpu tests rc=$rc, benchmark rc=$brc"
 }
