@@ -196,7 +196,9 @@ int run_bench_gpu(const std::vector<std::string>& args) {
       ("reps", po::value<int>()->default_value(3), "timed repetitions after one warm-up")
       ("check-cpu-max-l", po::value<int>()->default_value(100),
        "also run the CPU op and print the relative L2 difference for L up to this (0: never)")
-      ("tf32", po::bool_switch()->default_value(false), "let cuBLAS use TF32 tensor cores (default: true fp32)");
+      ("tf32", po::bool_switch()->default_value(false), "let cuBLAS use TF32 tensor cores (default: true fp32)")
+      ("sync-launches", po::bool_switch()->default_value(false),
+       "synchronise after every kernel launch (slow; names the kernel of an asynchronous fault)");
   po::variables_map vm;
   if (!parse("bench gpu", "trifold bench gpu [options]", args, opts, {}, vm)) return 0;
   if (model::cuda_device_count() == 0)
@@ -217,6 +219,7 @@ int run_bench_gpu(const std::vector<std::string>& args) {
     lengths.push_back(L);
   }
   gpu::Context ctx(dev.index, tf32);
+  ctx.set_sync_after_launch(vm["sync-launches"].as<bool>());
   std::printf("bench gpu: commit %s, %s, %s, %d timed reps after 1 warm-up (median [min, max]); MSA N = %d, "
               "d_msa = %d, d_pair = %d, SE(3) top_k = %d\n",
               TRIFOLD_GIT_COMMIT, model::cuda_device_description(dev.index).c_str(),

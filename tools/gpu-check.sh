@@ -11,7 +11,9 @@
 #
 # Environment: CUDA_ARCHS (default: native for the full check, 90 for --prepare), JOBS (build jobs, default nproc),
 # NICE (command prefix for builds, e.g. "nice -n 15"), TRIFOLD_SHARED (default ../shared), BENCH_TIMEOUT (s, 240),
-# BENCH_ARGS (default "--lengths 100,300,600,1000 --reps 3").
+# BENCH_ARGS (default "--lengths 100,300,600,1000 --reps 3"), SANITIZE=1 (--bundle: run the test binaries under
+# compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
+# kernel launch) so that an asynchronous fault names its kernel.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,9 +57,10 @@ build() {  # build(arch)
 }
 
 # Runs one gtest binary; prints "name passed skipped failed" to stdout, its output to the log file.
+WRAP=()
 run_gtest() {  # run_gtest(binary, log)
   local bin=$1 log=$2 rc=0
-  "$bin" --gtest_color=no >"$log" 2>&1 || rc=$?
+  "${WRAP[@]}" "$bin" --gtest_color=no >"$log" 2>&1 || rc=$?
   local passed skipped failed
   passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
@@ -236,6 +239,13 @@ bundle() {
   missing=$(ldd "$BUNDLE"/bin/* 2>&1 | grep 'not found' | sort -u || true)
   [[ -z "$missing" ]] || die "libraries not found (is the CUDA 13 toolkit installed?):"$'\n'"$missing"
   local rc=0 brc=0 rows=""
+  if [[ "${SANITIZE:-0}" == 1 ]]; then
+    local cs
+    cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+    [[ -n "$cs" ]] || die "SANITIZE=1 but compute-sanitizer was not found"
+    WRAP=("$cs" --tool memcheck --error-exitcode 9)
+    say "running the tests under $cs --tool memcheck"
+  fi
   local line
   for t in "${GPU_TESTS[@]}"; do
     say "running $t"
@@ -243,7 +253,10 @@ bundle() {
     rows+="$line"$'\n'
     if grep -q '^\[  FAILED  \]' "$libs/$t.log" || ! grep -q '^\[  PASSED  \]' "$libs/$t.log"; then
       rc=1
-      grep -B2 -A12 'Failure\|FAILED\|error' "$libs/$t.log" | head -60
+      grep -B2 -A12 'Failure\|FAILED\|error\|ERROR SUMMARY' "$libs/$t.log" | head -60
+      say "rerunning $t with TRIFOLD_CUDA_SYNC=1 (synchronise after every launch) to name the failing kernel"
+      TRIFOLD_CUDA_SYNC=1 "$BUNDLE/bin/$t" --gtest_color=no >"$libs/$t.sync.log" 2>&1 || true
+      grep -m10 'CUDA error\|cuBLAS error\|Failure' "$libs/$t.sync.log" || true
     fi
   done
   run_bench "$BUNDLE/bin/trifold" "$libs/bench.log" || brc=$?

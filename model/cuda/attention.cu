@@ -143,12 +143,12 @@ DeviceTensor performer_attention(const Context& ctx, const DeviceTensor& q, cons
   DeviceTensor out(ctx, {bsz, n, d}, false);
   if (rows * m == 0) return DeviceTensor(ctx, {bsz, n, d}, true);
   relu_eps_kernel<<<grid_for(rows * m), 256, 0, s>>>(qf.device_data(), rows * m);
-  TRIFOLD_CUDA_LAUNCH_CHECK(relu_eps_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(relu_eps_kernel, ctx);
   relu_eps_kernel<<<grid_for(rows * m), 256, 0, s>>>(kf.device_data(), rows * m);
-  TRIFOLD_CUDA_LAUNCH_CHECK(relu_eps_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(relu_eps_kernel, ctx);
   DeviceTensor ks(ctx, {bsz, heads, m}, false), context(ctx, {bsz, heads, m, dk}, false);
   performer_ksum_kernel<<<grid_for(ks.numel()), 256, 0, s>>>(kf.device_data(), ks.device_data(), bsz, n, heads, m);
-  TRIFOLD_CUDA_LAUNCH_CHECK(performer_ksum_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(performer_ksum_kernel, ctx);
   const int64_t ld = heads * m;
   // context[b, h] (m × d_k) = phi(k)_bhᵀ · v_bh
   gemm_batched2(ctx, true, false, m, dk, n, 1.0f, kf.device_data(), ld, n * ld, m, v.device_data(), d, n * d, dk, 0.0f,
@@ -158,7 +158,7 @@ DeviceTensor performer_attention(const Context& ctx, const DeviceTensor& q, cons
                 heads * m * dk, m * dk, 0.0f, out.device_data(), d, n * d, dk, bsz, heads);
   performer_norm_kernel<<<grid_for(rows), 256, 0, s>>>(qf.device_data(), ks.device_data(), out.device_data(), bsz, n,
                                                        heads, m, dk);
-  TRIFOLD_CUDA_LAUNCH_CHECK(performer_norm_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(performer_norm_kernel, ctx);
   return out;
 }
 
@@ -190,7 +190,7 @@ DeviceTensor sequence_weight(const Context& ctx, const DeviceWeights& w, const s
   if (logits.numel() > 0) {
     seqweight_logits_kernel<<<grid_for(logits.numel()), 256, 0, stream_of(ctx)>>>(
         q.device_data(), k.device_data(), logits.device_data(), n, l, heads, dk);
-    TRIFOLD_CUDA_LAUNCH_CHECK(seqweight_logits_kernel, stream_of(ctx));
+    TRIFOLD_CUDA_LAUNCH_CHECK(seqweight_logits_kernel, ctx);
   }
   return softmax(ctx, logits, -1);
 }
@@ -212,7 +212,7 @@ DeviceTensor soft_tied_attention(const Context& ctx, const DeviceWeights& w, con
     tied_heads_kernel<<<grid_for(qh.numel()), 256, 0, s>>>(q.device_data(), k.device_data(), v.device_data(),
                                                            sw.device_data(), qh.device_data(), kh.device_data(),
                                                            vh.device_data(), n, l, heads, dk, scale);
-    TRIFOLD_CUDA_LAUNCH_CHECK(tied_heads_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(tied_heads_kernel, ctx);
   }
   q = DeviceTensor();
   k = DeviceTensor();
@@ -233,7 +233,7 @@ DeviceTensor soft_tied_attention(const Context& ctx, const DeviceWeights& w, con
     *att = DeviceTensor(ctx, {l, l, heads}, false);
     if (att->numel() > 0) {
       symmetrize_kernel<<<grid_for(att->numel()), 256, 0, s>>>(a.device_data(), att->device_data(), l, heads);
-      TRIFOLD_CUDA_LAUNCH_CHECK(symmetrize_kernel, s);
+      TRIFOLD_CUDA_LAUNCH_CHECK(symmetrize_kernel, ctx);
     }
   }
   return linear(ctx, w, p + ".to_out", o);
@@ -286,7 +286,7 @@ DeviceTensor outer_product(const Context& ctx, const DeviceTensor& xd, const Dev
          tmp.device_data(), l * p);
     outer_scatter_kernel<<<grid_for(ni * per_i), 256, 0, stream_of(ctx)>>>(tmp.device_data(), co.device_data(), i0,
                                                                            ni, l, p);
-    TRIFOLD_CUDA_LAUNCH_CHECK(outer_scatter_kernel, stream_of(ctx));
+    TRIFOLD_CUDA_LAUNCH_CHECK(outer_scatter_kernel, ctx);
   }
   return co;
 }

@@ -107,7 +107,7 @@ void pointwise(const Context& ctx, DeviceTensor& x, const char* name, Kernel k, 
   same_context(ctx, x, name);
   if (x.numel() == 0) return;
   k<<<grid_for(x.numel()), 256, 0, stream_of(ctx)>>>(x.device_data(), x.numel(), args...);
-  TRIFOLD_CUDA_LAUNCH_CHECK(pointwise, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(pointwise, ctx);
 }
 
 }  // namespace
@@ -148,10 +148,10 @@ DeviceTensor softmax(const Context& ctx, const DeviceTensor& x, int axis) {
     const int64_t blocks = (outer + 7) / 8;  // 8 warps per block
     softmax_rows_kernel<<<static_cast<unsigned>(std::min<int64_t>(blocks, 1 << 20)), 256, 0, s>>>(
         x.device_data(), y.device_data(), outer, n);
-    TRIFOLD_CUDA_LAUNCH_CHECK(softmax_rows_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(softmax_rows_kernel, ctx);
   } else {
     softmax_strided_kernel<<<grid_for(outer * inner), 256, 0, s>>>(x.device_data(), y.device_data(), outer, n, inner);
-    TRIFOLD_CUDA_LAUNCH_CHECK(softmax_strided_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(softmax_strided_kernel, ctx);
   }
   return y;
 }
@@ -179,7 +179,7 @@ DeviceTensor permute(const Context& ctx, const DeviceTensor& x, const std::vecto
   DeviceTensor y(ctx, out_shape, false);
   if (y.numel() == 0) return y;
   permute_kernel<<<grid_for(y.numel()), 256, 0, stream_of(ctx)>>>(x.device_data(), y.device_data(), y.numel(), args);
-  TRIFOLD_CUDA_LAUNCH_CHECK(permute_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(permute_kernel, ctx);
   return y;
 }
 
@@ -214,7 +214,7 @@ DeviceTensor concat(const Context& ctx, const std::vector<const DeviceTensor*>& 
     if (outer * n > 0) {
       concat_part_kernel<<<grid_for(outer * n), 256, 0, stream_of(ctx)>>>(t->device_data(), y.device_data(), outer, n,
                                                                            total * inner, off);
-      TRIFOLD_CUDA_LAUNCH_CHECK(concat_part_kernel, stream_of(ctx));
+      TRIFOLD_CUDA_LAUNCH_CHECK(concat_part_kernel, ctx);
     }
     off += n;
   }
@@ -236,7 +236,7 @@ DeviceTensor embedding(const Context& ctx, const DeviceTensor& table, const std:
   DeviceInts tok(ctx, tokens);
   embedding_kernel<<<grid_for(y.numel()), 256, 0, stream_of(ctx)>>>(table.device_data(), tok.device_data(),
                                                                      y.device_data(), tok.size(), d);
-  TRIFOLD_CUDA_LAUNCH_CHECK(embedding_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(embedding_kernel, ctx);
   return y;
 }
 

@@ -56,23 +56,24 @@ inline const char* cublas_status_name(cublasStatus_t s) {
       ::trifold::model::cuda::fail_cublas(trifold_st_, #stmt, __FILE__, __LINE__);                \
   } while (0)
 
-// After a kernel launch: launch errors always; in debug builds (NDEBUG unset) also synchronise the stream so
-// an asynchronous fault is reported at the launch that caused it. `name` is the kernel's identifier.
-#define TRIFOLD_CUDA_LAUNCH_CHECK(name, stream)                                                          \
+// After a kernel launch on ctx's stream: launch errors always; then a stream synchronisation (so an asynchronous
+// fault is reported at the kernel that caused it) in debug builds (NDEBUG unset) or when the context asks for it
+// (Context::set_sync_after_launch). `name` is the kernel's identifier. Needs model/cuda/context.cuh.
+#define TRIFOLD_CUDA_LAUNCH_CHECK(name, ctx)                                                             \
   do {                                                                                                   \
     cudaError_t trifold_lerr_ = cudaGetLastError();                                                      \
     if (trifold_lerr_ != cudaSuccess)                                                                    \
       ::trifold::model::cuda::fail_cuda(trifold_lerr_, "launch of " #name, __FILE__, __LINE__);          \
-    TRIFOLD_CUDA_DEBUG_SYNC(name, stream);                                                               \
+    if (TRIFOLD_CUDA_DEBUG_BUILD || (ctx).sync_after_launch()) {                                         \
+      cudaError_t trifold_serr_ = cudaStreamSynchronize((ctx).state()->stream);                          \
+      if (trifold_serr_ != cudaSuccess)                                                                  \
+        ::trifold::model::cuda::fail_cuda(trifold_serr_, "kernel " #name " (synchronised after launch)", \
+                                          __FILE__, __LINE__);                                           \
+    }                                                                                                    \
   } while (0)
 
 #ifdef NDEBUG
-#define TRIFOLD_CUDA_DEBUG_SYNC(name, stream) ((void)0)
+#define TRIFOLD_CUDA_DEBUG_BUILD false
 #else
-#define TRIFOLD_CUDA_DEBUG_SYNC(name, stream)                                                            \
-  do {                                                                                                   \
-    cudaError_t trifold_serr_ = cudaStreamSynchronize(stream);                                           \
-    if (trifold_serr_ != cudaSuccess)                                                                    \
-      ::trifold::model::cuda::fail_cuda(trifold_serr_, "kernel " #name " (debug sync)", __FILE__, __LINE__); \
-  } while (0)
+#define TRIFOLD_CUDA_DEBUG_BUILD true
 #endif

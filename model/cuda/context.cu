@@ -86,6 +86,8 @@ Context& Context::operator=(Context&&) noexcept = default;
 
 int Context::device() const { return state_->device; }
 bool Context::allow_tf32() const { return state_->allow_tf32; }
+void Context::set_sync_after_launch(bool on) { state_->sync_after_launch = on; }
+bool Context::sync_after_launch() const { return state_->sync_after_launch; }
 void Context::synchronize() const { TRIFOLD_CUDA_CHECK(cudaStreamSynchronize(state_->stream)); }
 size_t Context::bytes_in_use() const { return state_->in_use.load(); }
 size_t Context::peak_bytes() const { return state_->peak.load(); }

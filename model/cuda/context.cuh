@@ -18,6 +18,7 @@ namespace detail {
 struct ContextState {
   int device = 0;
   bool allow_tf32 = false;
+  bool sync_after_launch = false;
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;
   std::atomic<size_t> in_use{0};

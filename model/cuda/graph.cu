@@ -128,7 +128,7 @@ DeviceTensor gather_rows(const Context& ctx, const DeviceTensor& x, const Device
   if (y.numel() == 0) return y;
   gather_rows_kernel<<<grid_for(y.numel()), 256, 0, stream_of(ctx)>>>(
       x.device_data(), (by_src ? g.src : g.dst).device_data(), y.device_data(), g.n_edges, f);
-  TRIFOLD_CUDA_LAUNCH_CHECK(gather_rows_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(gather_rows_kernel, ctx);
   return y;
 }
 
@@ -143,7 +143,7 @@ DeviceTensor scatter_add_dst(const Context& ctx, const DeviceTensor& x, const De
   if (y.numel() == 0 || g.n_edges == 0) return y;
   segment_sum_kernel<<<grid_for(y.numel()), 256, 0, stream_of(ctx)>>>(
       x.device_data(), g.in_ptr.device_data(), g.in_edges.device_data(), y.device_data(), g.n_nodes, f);
-  TRIFOLD_CUDA_LAUNCH_CHECK(segment_sum_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(segment_sum_kernel, ctx);
   return y;
 }
 
@@ -157,7 +157,7 @@ DeviceTensor segment_softmax(const Context& ctx, const DeviceTensor& logits, con
   if (g.n_nodes * heads == 0 || g.n_edges == 0) return att;
   segment_softmax_kernel<<<grid_for(g.n_nodes * heads), 256, 0, stream_of(ctx)>>>(
       logits.device_data(), g.in_ptr.device_data(), g.in_edges.device_data(), att.device_data(), g.n_nodes, heads);
-  TRIFOLD_CUDA_LAUNCH_CHECK(segment_softmax_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(segment_softmax_kernel, ctx);
   return att;
 }
 
@@ -194,7 +194,7 @@ DeviceFeatures gmab_attention(const Context& ctx, const DeviceFeatures& v, const
   if (E > 0) {
     gmab_logits_kernel<<<grid_for(E * n_heads), 256, 0, s>>>(kd, g.dst.device_data(), logits.device_data(), E,
                                                              n_heads, scale);
-    TRIFOLD_CUDA_LAUNCH_CHECK(gmab_logits_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(gmab_logits_kernel, ctx);
   }
   DeviceTensor att = segment_softmax(ctx, logits, g);
   DeviceFeatures out;
@@ -209,7 +209,7 @@ DeviceFeatures gmab_attention(const Context& ctx, const DeviceFeatures& v, const
       gmab_aggregate_kernel<<<grid_for(o.numel()), 256, 0, s>>>(vi->second.device_data(), att.device_data(),
                                                                 g.in_ptr.device_data(), g.in_edges.device_data(),
                                                                 o.device_data(), N, m, 2 * d + 1, n_heads);
-      TRIFOLD_CUDA_LAUNCH_CHECK(gmab_aggregate_kernel, s);
+      TRIFOLD_CUDA_LAUNCH_CHECK(gmab_aggregate_kernel, ctx);
     }
     out.emplace(d, std::move(o));
   }

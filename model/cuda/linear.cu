@@ -76,7 +76,7 @@ void gemm(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   if (m == 0 || n == 0) return;
   if (k == 0) {  // as cpu::gemm: C = beta C
     scale_block_kernel<<<grid_for(m * n), 256, 0, stream_of(ctx)>>>(c, m, n, ldc, beta);
-    TRIFOLD_CUDA_LAUNCH_CHECK(scale_block_kernel, stream_of(ctx));
+    TRIFOLD_CUDA_LAUNCH_CHECK(scale_block_kernel, ctx);
     return;
   }
   // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: swap the operands and m/n; each row-major
@@ -110,7 +110,7 @@ void gemm_batched2(const Context& ctx, bool trans_a, bool trans_b, int64_t m, in
   batch_ptrs_kernel<<<grid_for(batch), 256, 0, stream_of(ctx)>>>(pa.get(), pb.get(), pc.get(), a, b, c, sa_outer,
                                                                   sa_inner, sb_outer, sb_inner, sc_outer, sc_inner,
                                                                   outer, inner);
-  TRIFOLD_CUDA_LAUNCH_CHECK(batch_ptrs_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(batch_ptrs_kernel, ctx);
   TRIFOLD_CUBLAS_CHECK(cublasSgemmBatched(st(ctx).blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
                                           trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(n, "n"), as_int(m, "m"),
                                           as_int(k, "k"), &alpha, pb.get(), as_int(ldb, "ldb"), pa.get(),
@@ -133,7 +133,7 @@ DeviceTensor linear(const Context& ctx, const DeviceTensor& x, const DeviceTenso
     if (rows * out > 0) {
       fill_rows_kernel<<<grid_for(rows * out), 256, 0, stream_of(ctx)>>>(y.device_data(), bias->device_data(), rows,
                                                                          out);
-      TRIFOLD_CUDA_LAUNCH_CHECK(fill_rows_kernel, stream_of(ctx));
+      TRIFOLD_CUDA_LAUNCH_CHECK(fill_rows_kernel, ctx);
     }
   }
   gemm(ctx, false, true, rows, out, in, 1.0f, x.device_data(), in, weight.device_data(), in, bias ? 1.0f : 0.0f,
@@ -169,7 +169,7 @@ DeviceTensor conv2d(const Context& ctx, const DeviceTensor& x, const DeviceTenso
     const int64_t rows = h * w;
     if (bias && rows * cout > 0) {
       fill_rows_kernel<<<grid_for(rows * cout), 256, 0, s>>>(y.device_data(), bias->device_data(), rows, cout);
-      TRIFOLD_CUDA_LAUNCH_CHECK(fill_rows_kernel, s);
+      TRIFOLD_CUDA_LAUNCH_CHECK(fill_rows_kernel, ctx);
     }
     gemm(ctx, false, true, rows, cout, cin, 1.0f, x.device_data(), cin, weight.device_data(), cin,
          bias ? 1.0f : 0.0f, y.device_data(), cout);
@@ -179,10 +179,10 @@ DeviceTensor conv2d(const Context& ctx, const DeviceTensor& x, const DeviceTenso
   const int64_t wp = w + 2, rows = h * wp;
   DeviceTensor pad(ctx, {h + 3, wp, cin}, false);
   pad_kernel<<<grid_for(pad.numel()), 256, 0, s>>>(x.device_data(), pad.device_data(), h, w, cin);
-  TRIFOLD_CUDA_LAUNCH_CHECK(pad_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(pad_kernel, ctx);
   DeviceTensor wt(ctx, {9, cout, cin}, false);
   tap_major_kernel<<<grid_for(wt.numel()), 256, 0, s>>>(weight.device_data(), wt.device_data(), cout, cin);
-  TRIFOLD_CUDA_LAUNCH_CHECK(tap_major_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(tap_major_kernel, ctx);
   DeviceTensor outp(ctx, {rows, cout}, true);
   for (int64_t t = 0; t < 9; ++t) {
     const int64_t di = t / 3, dj = t % 3;
@@ -193,7 +193,7 @@ DeviceTensor conv2d(const Context& ctx, const DeviceTensor& x, const DeviceTenso
   if (y.numel() > 0) {
     crop_bias_kernel<<<grid_for(y.numel()), 256, 0, s>>>(outp.device_data(), bias ? bias->device_data() : nullptr,
                                                          y.device_data(), h, w, cout);
-    TRIFOLD_CUDA_LAUNCH_CHECK(crop_bias_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(crop_bias_kernel, ctx);
   }
   return y;
 }

@@ -66,7 +66,7 @@ void launch_layer_norm(const Context& ctx, const DeviceTensor& x, const DeviceTe
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(rows, 1 << 20));
   layer_norm_kernel<kCustom><<<grid, kNormThreads, 0, stream_of(ctx)>>>(x.device_data(), y, g.device_data(),
                                                                         b.device_data(), rows, d, eps);
-  TRIFOLD_CUDA_LAUNCH_CHECK(layer_norm_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(layer_norm_kernel, ctx);
 }
 
 // Instance norm, pass 1/2: partial per-channel sums over a fixed number of position chunks (blockIdx.y), one
@@ -139,17 +139,17 @@ DeviceTensor instance_norm(const Context& ctx, const DeviceTensor& x, const Devi
   Scratch<double> part(ctx, kChunks * c), mean(ctx, c), var(ctx, c);
   const dim3 grid(static_cast<unsigned>((c + 127) / 128), static_cast<unsigned>(kChunks));
   inorm_partial_kernel<<<grid, 128, 0, s>>>(x.device_data(), nullptr, part.get(), hw, c);
-  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_partial_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_partial_kernel, ctx);
   inorm_merge_kernel<<<grid_for(c, 128), 128, 0, s>>>(part.get(), mean.get(), hw, c);
-  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_merge_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_merge_kernel, ctx);
   inorm_partial_kernel<<<grid, 128, 0, s>>>(x.device_data(), mean.get(), part.get(), hw, c);
-  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_partial_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_partial_kernel, ctx);
   inorm_merge_kernel<<<grid_for(c, 128), 128, 0, s>>>(part.get(), var.get(), hw, c);
-  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_merge_kernel, s);
+  TRIFOLD_CUDA_LAUNCH_CHECK(inorm_merge_kernel, ctx);
   if (hw > 0) {
     inorm_apply_kernel<<<grid_for(hw * c), 256, 0, s>>>(x.device_data(), y.device_data(), mean.get(), var.get(),
                                                         gamma.device_data(), beta.device_data(), hw, c, eps);
-    TRIFOLD_CUDA_LAUNCH_CHECK(inorm_apply_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(inorm_apply_kernel, ctx);
   }
   return y;
 }

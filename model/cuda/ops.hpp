@@ -43,6 +43,10 @@ class Context {
 
   int device() const;
   bool allow_tf32() const;
+  // Synchronise after every kernel launch and check (slow; pinpoints the kernel of an asynchronous fault).
+  // Always on in debug builds.
+  void set_sync_after_launch(bool on);
+  bool sync_after_launch() const;
   void synchronize() const;  // waits for everything enqueued on this context's stream
   // Bytes of live DeviceTensor/DeviceInts storage allocated through this context, and its high-water mark.
   size_t bytes_in_use() const;

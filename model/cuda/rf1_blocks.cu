@@ -146,7 +146,7 @@ DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::str
   if (xw.numel() > 0) {
     seq_weighting_kernel<<<grid_for(xw.numel()), 256, 0, s>>>(xd.device_data(), sw.device_data(), xw.device_data(), n,
                                                               l, pd);
-    TRIFOLD_CUDA_LAUNCH_CHECK(seq_weighting_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(seq_weighting_kernel, ctx);
   }
   DeviceTensor co = outer_product(ctx, xd, xw);  // [L, L, P·P]
   layer_norm_(ctx, co, w.get(p + ".coevol.norm_2d.a_2"), w.get(p + ".coevol.norm_2d.b_2"));
@@ -155,7 +155,7 @@ DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::str
   DeviceTensor f(ctx, {l, 2 * pd}, false);
   if (f.numel() > 0) {
     msa2pair_1d_kernel<<<grid_for(l * pd), 256, 0, s>>>(xd.device_data(), xw.device_data(), f.device_data(), n, l, pd);
-    TRIFOLD_CUDA_LAUNCH_CHECK(msa2pair_1d_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(msa2pair_1d_kernel, ctx);
   }
   DeviceTensor po = layer_norm(ctx, w, p + ".norm_orig", pair);
   DeviceTensor pn = layer_norm(ctx, w, p + ".norm_new", pair_new);
@@ -164,7 +164,7 @@ DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::str
   if (cat.numel() > 0) {
     msa2pair_cat_kernel<<<grid_for(cat.numel()), 256, 0, s>>>(po.device_data(), pn.device_data(), f.device_data(),
                                                               att.device_data(), cat.device_data(), l, dp, dn, 2 * pd, h);
-    TRIFOLD_CUDA_LAUNCH_CHECK(msa2pair_cat_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(msa2pair_cat_kernel, ctx);
   }
   po = DeviceTensor();
   pn = DeviceTensor();
@@ -185,7 +185,7 @@ DeviceTensor pair2msa(const Context& ctx, const DeviceWeights& w, const std::str
   if (sym.numel() > 0) {
     symmetrize_pair_kernel<<<grid_for(sym.numel()), 256, 0, stream_of(ctx)>>>(pair.device_data(), sym.device_data(),
                                                                                l, c);
-    TRIFOLD_CUDA_LAUNCH_CHECK(symmetrize_pair_kernel, stream_of(ctx));
+    TRIFOLD_CUDA_LAUNCH_CHECK(symmetrize_pair_kernel, ctx);
   }
   DeviceTensor src = layer_norm(ctx, w, e + ".norm", sym);
   sym = DeviceTensor();

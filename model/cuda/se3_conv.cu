@@ -165,14 +165,14 @@ void linear_rows(const Context& ctx, const float* x, int64_t rows, int64_t in, c
                  const DeviceTensor& b, float* y) {
   const int64_t out = w.dim(0);
   se3_fill_rows_kernel<<<grid_for(rows * out), 256, 0, stream_of(ctx)>>>(y, b.device_data(), rows, out);
-  TRIFOLD_CUDA_LAUNCH_CHECK(se3_fill_rows_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(se3_fill_rows_kernel, ctx);
   gemm(ctx, false, true, rows, out, in, 1.0f, x, in, w.device_data(), in, 1.0f, y, out);
 }
 
 void ln_relu(const Context& ctx, float* x, int64_t rows, int n, const DeviceTensor& g, const DeviceTensor& b) {
   se3_layer_norm_act_kernel<<<se3_rows_grid(rows), 256, 0, stream_of(ctx)>>>(
       x, rows, n, g.device_data(), b.device_data(), 1e-5f, static_cast<int>(Se3Act::Relu));
-  TRIFOLD_CUDA_LAUNCH_CHECK(se3_layer_norm_act_kernel, stream_of(ctx));
+  TRIFOLD_CUDA_LAUNCH_CHECK(se3_layer_norm_act_kernel, ctx);
 }
 
 }  // namespace
@@ -237,7 +237,7 @@ DeviceFeatures GConvSE3PartialGpu::forward(const Context& ctx, const DeviceFeatu
                                            " input channels need more than 48 KiB of shared memory per edge");
       const unsigned grid = static_cast<unsigned>(std::min<int64_t>(rows, int64_t(1) << 30));
       se3_conv_kernel<<<grid, kConvThreads, smem, s>>>(a);
-      TRIFOLD_CUDA_LAUNCH_CHECK(se3_conv_kernel, s);
+      TRIFOLD_CUDA_LAUNCH_CHECK(se3_conv_kernel, ctx);
     }
   }
   return out;

@@ -95,7 +95,7 @@ DeviceFeatures G1x1SE3Gpu::forward(const Context& ctx, const DeviceFeatures& x) 
     if (y.numel() > 0) {
       g1x1_kernel<<<grid_for(y.numel()), 256, 0, stream_of(ctx)>>>(T.device_data(), v.device_data(), y.device_data(),
                                                                    n, mo, mi, p);
-      TRIFOLD_CUDA_LAUNCH_CHECK(g1x1_kernel, stream_of(ctx));
+      TRIFOLD_CUDA_LAUNCH_CHECK(g1x1_kernel, ctx);
     }
     out.emplace(d, std::move(y));
   }
@@ -114,7 +114,7 @@ DeviceFeatures GNormBiasGpu::forward(const Context& ctx, const DeviceFeatures& x
     if (y.numel() > 0) {
       norm_bias_kernel<<<grid_for(n * m), 256, 0, stream_of(ctx)>>>(v.device_data(), it->second.device_data(),
                                                                      y.device_data(), n, m, 2 * d + 1);
-      TRIFOLD_CUDA_LAUNCH_CHECK(norm_bias_kernel, stream_of(ctx));
+      TRIFOLD_CUDA_LAUNCH_CHECK(norm_bias_kernel, ctx);
     }
     out.emplace(d, std::move(y));
   }
@@ -138,19 +138,19 @@ DeviceFeatures GAttentiveSelfIntGpu::forward(const Context& ctx, const DeviceFea
     }
     DeviceTensor G(ctx, {n, int64_t(mi) * mi}, false), A(ctx, {n, int64_t(mo) * mi}, false);
     gram_kernel<<<grid_for(G.numel()), 256, 0, s>>>(v.device_data(), G.device_data(), n, mi, p);
-    TRIFOLD_CUDA_LAUNCH_CHECK(gram_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(gram_kernel, ctx);
     se3_layer_norm_act_kernel<<<se3_rows_grid(n), 256, 0, s>>>(G.device_data(), n, mi * mi, net.ln_w.device_data(),
                                                                net.ln_b.device_data(), 1e-5f,
                                                                static_cast<int>(Se3Act::LeakyRelu));
-    TRIFOLD_CUDA_LAUNCH_CHECK(se3_layer_norm_act_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(se3_layer_norm_act_kernel, ctx);
     se3_fill_rows_kernel<<<grid_for(A.numel()), 256, 0, s>>>(A.device_data(), net.lin_b.device_data(), n,
                                                              int64_t(mo) * mi);
-    TRIFOLD_CUDA_LAUNCH_CHECK(se3_fill_rows_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(se3_fill_rows_kernel, ctx);
     gemm(ctx, false, true, n, int64_t(mo) * mi, int64_t(mi) * mi, 1.0f, G.device_data(), int64_t(mi) * mi,
          net.lin_w.device_data(), int64_t(mi) * mi, 1.0f, A.device_data(), int64_t(mo) * mi);
     att_selfint_kernel<<<grid_for(n * mo), 256, 0, s>>>(A.device_data(), v.device_data(), y.device_data(), n, mo, mi,
                                                          p);
-    TRIFOLD_CUDA_LAUNCH_CHECK(att_selfint_kernel, s);
+    TRIFOLD_CUDA_LAUNCH_CHECK(att_selfint_kernel, ctx);
     out.emplace(d, std::move(y));
   }
   return out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "io/error.hpp"
@@ -24,6 +25,14 @@ namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
+
+// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
+// reruns a failing binary this way).
+std::unique_ptr<gpu::Context> make_context() {
+  auto c = std::make_unique<gpu::Context>(0);
+  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
+  return c;
+}
 
 Tensor random_tensor(Shape s, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
@@ -62,7 +71,7 @@ class CudaOps : public ::testing::Test {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = std::make_unique<gpu::Context>(0);
+    ctx_ = make_context();
   }
   gpu::DeviceTensor up(const Tensor& t) { return gpu::DeviceTensor::upload(*ctx_, t); }
   gpu::Context& ctx() { return *ctx_; }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
 #include "model/device.hpp"
@@ -22,6 +23,14 @@ namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
+
+// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
+// reruns a failing binary this way).
+std::unique_ptr<gpu::Context> make_context() {
+  auto c = std::make_unique<gpu::Context>(0);
+  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
+  return c;
+}
 
 Tensor random_tensor(Shape s, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -58,7 +67,7 @@ class CudaRf1 : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = std::make_unique<gpu::Context>(0);
+    ctx_ = make_context();
     w_ = random_weights(preset_config(GetParam()), 5);
     d_ = rf1::Dims::infer(w_);
     dw_ = std::make_unique<gpu::DeviceWeights>(*ctx_, w_.tensors, "feat_extractor.iter_block_1.0.");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <random>
 
@@ -27,6 +28,14 @@ namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
+
+// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
+// reruns a failing binary this way).
+std::unique_ptr<gpu::Context> make_context() {
+  auto c = std::make_unique<gpu::Context>(0);
+  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
+  return c;
+}
 
 Tensor random_tensor(Shape s, std::mt19937& rng, float lo, float hi) {
   std::uniform_real_distribution<float> u(lo, hi);
@@ -121,7 +130,7 @@ class CudaSe3 : public ::testing::Test {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = std::make_unique<gpu::Context>(0);
+    ctx_ = make_context();
   }
   void check_layer(const std::string& what, const se3::Fiber& f_in, const se3::Fiber& f_out, int max_degree,
                    int64_t chunk) {
@@ -189,7 +198,8 @@ TEST_P(CudaSe3Stack, MatchesCpu) {
   Tensor l0 = random_tensor({N, cfg.l0_in_features}, rng, -1.f, 1.f);
   Tensor l1 = random_tensor({N, cfg.l1_in_features, 3}, rng, -3.f, 3.f);
   se3::Features ref = net.forward(c.g, l0, l1);
-  gpu::Context ctx(0);
+  std::unique_ptr<gpu::Context> ctxp = make_context();
+  gpu::Context& ctx = *ctxp;
   gpu::Se3TransformerGpu gnet = gpu::make_se3_transformer_gpu(ctx, net);
   se3::Features in;
   in.emplace(0, l0.reshaped({N, cfg.l0_in_features, 1}));
