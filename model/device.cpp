@@ -8,6 +8,7 @@
 #ifdef TRIFOLD_WITH_CUDA
 namespace trifold::model::cuda {
 int device_count();
+std::string unavailable_reason();
 std::string device_description(int index);
 }  // namespace trifold::model::cuda
 #endif
@@ -29,6 +30,14 @@ int cuda_device_count() {
   return cuda::device_count();
 #else
   return 0;
+#endif
+}
+
+std::string cuda_unavailable_reason() {
+#ifdef TRIFOLD_WITH_CUDA
+  return cuda::unavailable_reason();
+#else
+  return "this TriFold build has no CUDA backend";
 #endif
 }
 
@@ -58,7 +67,7 @@ Device parse_device(const std::string& spec) {
   int n = cuda_device_count();
   if (index >= n)
     throw InputError("device '" + spec + "' requested, but " +
-                     (n == 0 ? std::string("no CUDA device is visible on this machine")
+                     (n == 0 ? "no CUDA device is visible on this machine (" + cuda_unavailable_reason() + ")"
                              : std::to_string(n) + " CUDA device(s) are visible") + " (use --device cpu)");
   return {DeviceKind::Cuda, index};
 }

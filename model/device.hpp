@@ -17,6 +17,8 @@ struct Device {
 bool cuda_built();
 // Number of visible CUDA devices; 0 without CUDA in the build or without a usable driver/GPU.
 int cuda_device_count();
+// Why no CUDA device is usable ("cudaErrorInsufficientDriver: ..."), or "" when one is; for error messages.
+std::string cuda_unavailable_reason();
 // "NVIDIA H100 80GB HBM3 (sm_90, 79.1 GiB)"; throws Error for a bad ordinal.
 std::string cuda_device_description(int index);
 

@@ -12,6 +12,7 @@ int run_bench_score(const std::vector<std::string>& args);  // tools/bench_score
 int run_bench_trunk(const std::vector<std::string>& args);  // tools/cmd_bench_trunk.cpp
 int run_bench_se3(const std::vector<std::string>& args);    // tools/cmd_bench_se3.cpp
 int run_bench_e2e(const std::vector<std::string>& args);    // tools/cmd_bench_e2e.cpp
+int run_bench_gpu(const std::vector<std::string>& args);    // tools/cmd_bench_gpu.cpp
 
 namespace {
 
@@ -31,6 +32,8 @@ const std::vector<Bench>& benches() {
       {"se3", "time and peak memory of the SE(3)-Transformer forward vs L (random full-size weights)", run_bench_se3},
       {"e2e", "full e2e forward (trunk, SE(3), refinement) with random full-size weights: time, iterations, RSS",
        run_bench_e2e},
+      {"gpu", "CUDA ops at RoseTTAFold sizes (GEMM, conv, attention, outer product, fused SE(3) conv): time, memory",
+       run_bench_gpu},
   };
   return table;
 }

@@ -19,6 +19,7 @@
 #include "model/weight_table.hpp"
 #include "model/weights_random.hpp"
 #include "tools/command.hpp"
+#include "tools/prediction_options.hpp"
 
 namespace trifold::cli {
 namespace {
@@ -81,8 +82,10 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("rows,N", po::value<int>()->default_value(64), "MSA rows N")
       ("refine-iters", po::value<int>()->default_value(0), "force N refinement iterations (0 = the early stop)")
       ("seed", po::value<uint32_t>()->default_value(1), "random seed for weights and MSA");
+  opts.add(network_device_option());
   po::variables_map vm;
   if (!parse("bench e2e", "trifold bench e2e [options]", args, opts, {}, vm)) return 0;
+  require_network_device(vm["device"].as<std::string>());
   openblas_set_num_threads(omp_get_max_threads());  // --threads governs both OpenMP and OpenBLAS
   std::vector<int> ls;
   {

@@ -16,6 +16,7 @@
 #include "io/error.hpp"
 #include "model/rf1/trunk.hpp"
 #include "tools/command.hpp"
+#include "tools/prediction_options.hpp"
 
 namespace trifold::cli {
 namespace {
@@ -116,8 +117,10 @@ int run_bench_trunk(const std::vector<std::string>& args) {
        "state_dict key/shape table used to build full-size random weights")
       ("seed", po::value<uint32_t>()->default_value(1), "random seed for weights and MSA")
       ("all-weights", po::bool_switch(), "also build the SE(3)/final/refine tensors (full 136.8 M-parameter model in memory)");
+  opts.add(network_device_option());
   po::variables_map vm;
   if (!parse("bench trunk", "trifold bench trunk [options]", args, opts, {}, vm)) return 0;
+  require_network_device(vm["device"].as<std::string>());
   openblas_set_num_threads(omp_get_max_threads());  // --threads governs both OpenMP and OpenBLAS
   const int l = vm["length"].as<int>(), n = vm["rows"].as<int>();
   const int reps = vm["reps"].as<int>(), warm = vm["warmup"].as<int>();

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "io/error.hpp"
+#include "model/device.hpp"
 
 namespace trifold::cli {
 
@@ -17,10 +18,26 @@ po::options_description prediction_options() {
       ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa")
       ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
+  o.add(network_device_option());
   return o;
 }
 
+po::options_description network_device_option() {
+  po::options_description o("device");
+  o.add_options()("device", po::value<std::string>()->default_value("cpu"),
+                  "compute device of the network: cpu | cuda[:N] (CUDA: not implemented yet, an error)");
+  return o;
+}
+
+void require_network_device(const std::string& spec) {
+  const model::Device d = model::parse_device(spec);
+  if (d.kind == model::DeviceKind::Cuda)
+    throw InputError("--device " + spec + ": the CUDA network path is not implemented yet; ops only (see docs/cuda.md, "
+                     "'trifold bench gpu'); use --device cpu");
+}
+
 pipeline::Settings prediction_settings(const po::variables_map& vm) {
+  require_network_device(vm["device"].as<std::string>());
   pipeline::Settings s;
   s.version = TRIFOLD_VERSION;
   s.db = vm["db"].as<std::string>();

@@ -18,6 +18,14 @@ int device_count() {
   return n;
 }
 
+std::string unavailable_reason() {
+  int n = 0;
+  const cudaError_t err = cudaGetDeviceCount(&n);
+  if (err == cudaSuccess) return n == 0 ? "the CUDA runtime reports 0 devices" : "";
+  cudaGetLastError();
+  return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err);
+}
+
 std::string device_description(int index) {
   cudaDeviceProp p{};
   TRIFOLD_CUDA_CHECK(cudaGetDeviceProperties(&p, index));

@@ -24,6 +24,9 @@ class SE3Transformer {
                             Se3Trace* trace = nullptr) const;
 
   const Se3Config& config() const { return cfg_; }
+  // The layers, for backends that mirror this stack (model/cuda/se3_gpu.hpp).
+  const std::vector<GSE3Res>& blocks() const { return res_; }
+  const std::vector<GNormBias>& norms() const { return norm_; }
   int max_degree() const { return cfg_.num_degrees - 1; }
 
  private:

@@ -1,0 +1,118 @@
+// The RoseTTAFold two-track block on the GPU vs the CPU modules (label gpu): random weights of the tiny and
+// small configs (model::random_weights), seeded random MSA/pair. Skipped visibly without CUDA or a device.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+
+#include "model/device.hpp"
+#include "model/rf1/modules.hpp"
+#include "model/weight_table.hpp"
+#include "model/weights_random.hpp"
+
+#ifndef TRIFOLD_WITH_CUDA
+
+TEST(CudaRf1, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure with -DTRIFOLD_CUDA=ON)"; }
+
+#else
+
+#include "model/cuda/rf1.hpp"
+
+namespace trifold::model {
+namespace {
+
+namespace gpu = trifold::model::cuda;
+
+// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
+// reruns a failing binary this way).
+std::unique_ptr<gpu::Context> make_context() {
+  auto c = std::make_unique<gpu::Context>(0);
+  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
+  return c;
+}
+
+Tensor random_tensor(Shape s, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  Tensor t(std::move(s));
+  for (auto& v : t.vec()) v = nd(rng);
+  return t;
+}
+
+double rel_l2(const Tensor& got, const Tensor& ref) {
+  double num = 0.0, den = 0.0;
+  for (int64_t i = 0; i < ref.numel(); ++i) {
+    const double d = double(got[i]) - ref[i];
+    num += d * d;
+    den += double(ref[i]) * ref[i];
+  }
+  return std::sqrt(num / std::max(den, 1e-300));
+}
+
+// Whole modules chain ~10–30 ops; each GPU/CPU pair differs by fp32 summation order only (~1e-7 relative per op,
+// the CPU's own module-level parity with PyTorch is ≤ 1.1e-6). The bound, 1e-5 relative L2 per module
+// output, still leaves ~10× margin; any layout or head-order mistake is O(1).
+constexpr double kTol = 1e-5;
+
+void expect_match(const char* what, const gpu::DeviceTensor& g, const Tensor& c) {
+  Tensor d = g.download();
+  ASSERT_EQ(d.shape(), c.shape()) << what;
+  const double e = rel_l2(d, c);
+  std::printf("  %-34s %-16s rel L2 %.2e\n", what, shape_str(c.shape()).c_str(), e);
+  EXPECT_LE(e, kTol) << what;
+}
+
+class CudaRf1 : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
+    ctx_ = make_context();
+    w_ = random_weights(preset_config(GetParam()), 5);
+    d_ = rf1::Dims::infer(w_);
+    dw_ = std::make_unique<gpu::DeviceWeights>(*ctx_, w_.tensors, "feat_extractor.iter_block_1.0.");
+  }
+  std::unique_ptr<gpu::Context> ctx_;
+  Weights w_;
+  rf1::Dims d_;
+  std::unique_ptr<gpu::DeviceWeights> dw_;
+  const std::string p_ = "feat_extractor.iter_block_1.0";
+  const int64_t n_ = 9, l_ = 23;
+};
+
+TEST_P(CudaRf1, EachModuleOfIterBlock) {
+  Tensor msa = random_tensor({n_, l_, d_.d_msa}, 1), pair = random_tensor({l_, l_, d_.d_pair}, 2);
+  gpu::Context& c = *ctx_;
+  gpu::DeviceTensor dmsa = gpu::DeviceTensor::upload(c, msa), dpair = gpu::DeviceTensor::upload(c, pair);
+  Tensor att;
+  Tensor m1 = rf1::msa2msa(w_, p_ + ".msa2msa", msa, d_.n_head_msa, &att);
+  gpu::DeviceTensor datt;
+  expect_match("msa2msa", gpu::msa2msa(c, *dw_, p_ + ".msa2msa", dmsa, d_.n_head_msa, &datt), m1);
+  expect_match("msa2msa att", datt, att);
+  // Each following module from the CPU's inputs, so errors do not compound across modules.
+  gpu::DeviceTensor dm1 = gpu::DeviceTensor::upload(c, m1), dattc = gpu::DeviceTensor::upload(c, att);
+  Tensor p1 = rf1::msa2pair(w_, p_ + ".msa2pair", m1, pair, att);
+  expect_match("msa2pair (incl. ResNet update)", gpu::msa2pair(c, *dw_, p_ + ".msa2pair", dm1, dpair, dattc), p1);
+  gpu::DeviceTensor dp1 = gpu::DeviceTensor::upload(c, p1);
+  Tensor p2 = rf1::pair2pair(w_, p_ + ".pair2pair", p1);
+  expect_match("pair2pair", gpu::pair2pair(c, *dw_, p_ + ".pair2pair", dp1), p2);
+  gpu::DeviceTensor dp2 = gpu::DeviceTensor::upload(c, p2);
+  Tensor m2 = rf1::pair2msa(w_, p_ + ".pair2msa", p2, m1);
+  expect_match("pair2msa", gpu::pair2msa(c, *dw_, p_ + ".pair2msa", dp2, dm1), m2);
+}
+
+TEST_P(CudaRf1, WholeIterBlock) {
+  Tensor msa = random_tensor({n_, l_, d_.d_msa}, 4), pair = random_tensor({l_, l_, d_.d_pair}, 5);
+  gpu::DeviceTensor dmsa = gpu::DeviceTensor::upload(*ctx_, msa), dpair = gpu::DeviceTensor::upload(*ctx_, pair);
+  rf1::iter_block(w_, p_, d_, msa, pair);
+  gpu::iter_block(*ctx_, *dw_, p_, d_.n_head_msa, dmsa, dpair);
+  expect_match("iter_block msa", dmsa, msa);
+  expect_match("iter_block pair", dpair, pair);
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, CudaRf1, ::testing::Values("tiny", "small"));
+
+}  // namespace
+}  // namespace trifold::model
+
+#endif  // TRIFOLD_WITH_CUDA
