@@ -180,6 +180,12 @@ struct StackCase {
   int top_k;
 };
 
+// gtest prints a parameter into the test's listing (which ctest's test names are made from): a readable form,
+// instead of the struct's bytes (a pointer among them, different on every run).
+void PrintTo(const StackCase& c, std::ostream* os) {
+  *os << c.config << (c.refine ? " refine" : " trunk") << " top_k " << c.top_k;
+}
+
 class CudaSe3Stack : public ::testing::TestWithParam<StackCase> {};
 
 TEST_P(CudaSe3Stack, MatchesCpu) {
@@ -222,7 +228,12 @@ TEST_P(CudaSe3Stack, MatchesCpu) {
 INSTANTIATE_TEST_SUITE_P(Configs, CudaSe3Stack,
                          ::testing::Values(StackCase{"tiny", false, 8}, StackCase{"tiny", true, 8},
                                            StackCase{"full", false, 8}, StackCase{"full", true, 8},
-                                           StackCase{"full", true, 64}));
+                                           StackCase{"full", true, 64}),
+                         // Readable test names.
+                         [](const ::testing::TestParamInfo<StackCase>& info) {
+                           return std::string(info.param.config) + (info.param.refine ? "_refine" : "_trunk") +
+                                  "_top" + std::to_string(info.param.top_k);
+                         });
 
 TEST_F(CudaSe3, WrongInputsAreClearErrors) {
   Case c = make_case(24, 8, 32, 1, 7);
