@@ -93,7 +93,8 @@ std::string hex64(uint64_t v) {
 std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt) {
   std::ostringstream s;
   s.precision(17);
-  s << "trifold-msa-v1\n" << tool_name(opt.tool) << "\n" << query.sequence << "\n";
+  // The version names the search's algorithms: bump it whenever results change with the same settings.
+  s << "trifold-msa-v2\n" << tool_name(opt.tool) << "\n" << query.sequence << "\n";
   for (const auto& db : opt.databases) {
     s << "db " << fs::weakly_canonical(db).string() << "\n";
     for (const auto& f : database_files(opt.tool, db)) {
@@ -110,7 +111,8 @@ std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt) {
         << b.prefilter.min_ungapped_score << " " << b.prefilter.max_ungapped_evalue << " " << b.prefilter.max_candidates << " " << b.prefilter.exhaustive_cells
         << " " << b.gaps.open << " " << b.gaps.extend << " " << b.max_evalue << " " << b.max_hits << " "
         << b.mask_low_complexity << " " << b.mask.window << " " << b.mask.trigger << " " << b.mask.extension << " "
-        << b.bias_pseudocounts << " " << b.bias_tolerance << " " << b.lambda << " " << b.K;
+        << b.bias_pseudocounts << " " << b.bias_tolerance << " " << b.reversed_null << " " << b.reversed_null_slack
+        << " " << b.lambda << " " << b.K << " " << b.length_adjustment << " " << b.alpha << " " << b.beta;
       break;
     }
     case MsaTool::Hhblits: {
