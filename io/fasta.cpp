@@ -6,6 +6,7 @@
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
+#include "io/lines.hpp"
 #include "io/residue_constants.hpp"
 
 namespace trifold {
@@ -18,15 +19,10 @@ std::vector<SequenceRecord> split_records(std::string_view text, const std::stri
   if (text.empty()) throw InputError(located(source, 0, "file is empty"));
   if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f && static_cast<unsigned char>(text[1]) == 0x8b)
     throw InputError(located(source, 0, "corrupt gzip data"));
-  long lineno = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const long lineno = lines.number();
     while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
     if (line.empty()) continue;
     if (skip_hash && line[0] == '#') continue;

@@ -8,6 +8,7 @@
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
+#include "io/lines.hpp"
 
 namespace trifold {
 namespace {
@@ -52,23 +53,14 @@ Structure parse_pdb(std::string_view text, const std::string& source, const PdbR
   int model_index = 0;  // MODEL records seen so far
   bool reading = opt.model == 1;  // records before any MODEL record belong to model 1
   bool saw_atom_line = false;
-  long lineno = 0;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) {
-      if (nl == text.size()) break;
-      continue;
-    }
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const long lineno = lines.number();
+    if (line.empty()) continue;
     std::string_view rec = field(line, 0, 6);
     if (rec.starts_with("MODEL")) {
       ++model_index;
-    
       reading = (model_index == opt.model);
       continue;
     }
@@ -79,10 +71,7 @@ Structure parse_pdb(std::string_view text, const std::string& source, const PdbR
     }
     bool is_atom = rec == "ATOM  " || rec == "ATOM";
     bool is_het = rec == "HETATM";
-    if (!is_atom && !is_het) {
-      if (nl == text.size()) break;
-      continue;
-    }
+    if (!is_atom && !is_het) continue;
     saw_atom_line = true;
     if (!reading) continue;
     if (line.size() < 54)

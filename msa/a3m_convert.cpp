@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "io/error.hpp"
+#include "io/lines.hpp"
 
 namespace trifold::msa {
 namespace {
@@ -58,15 +59,10 @@ A3m stockholm_to_a3m(std::string_view text, const SequenceRecord& query, const s
     throw InputError(located(source, 1, "not a Stockholm alignment (no '# STOCKHOLM' header)"));
   std::vector<std::string> order;
   std::map<std::string, std::string> rows;
-  size_t pos = 0;
-  long lineno = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const long lineno = lines.number();
     if (line.empty() || line[0] == '#' || line == "//") continue;
     size_t sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos) throw InputError(located(source, lineno, "Stockholm row without sequence"));

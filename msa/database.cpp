@@ -3,6 +3,7 @@
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
+#include "io/lines.hpp"
 #include "msa/alphabet.hpp"
 
 namespace trifold::msa {
@@ -30,21 +31,16 @@ SequenceDb parse_sequence_db(const std::string& text, const std::string& source)
   db.fingerprint = fnv1a64(text.data(), text.size());
   if (text.empty()) throw InputError(located(source, 0, "sequence database is empty"));
   db.residues.reserve(text.size());
-  long lineno = 0;
-  size_t pos = 0;
   long header_line = 0;
   auto close_record = [&]() {
     if (db.names.empty()) return;
     if (db.residues.size() == db.offsets.back())
       throw InputError(located(source, header_line, "database sequence '" + db.names.back() + "' is empty"));
   };
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    std::string_view line(text.data() + pos, nl - pos);
-    pos = nl + 1;
-    ++lineno;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  LineReader lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    const long lineno = lines.number();
     if (line.empty()) continue;
     if (line[0] == '>') {
       close_record();
