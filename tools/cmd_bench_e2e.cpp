@@ -54,7 +54,7 @@ struct Row {
   int finite = 1;
 };
 
-Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced) {
+Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, int max_iter) {
   Row r;
   r.rss_weights = peak_rss_mib();
   std::mt19937 rng(seed + 1);
@@ -68,6 +68,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced) {
   model::e2e::Network net(w);
   model::e2e::RefineOptions opt;
   opt.fixed_iter = forced;
+  opt.max_iter = max_iter;
   r.load_before = load1();
   const auto t0 = std::chrono::steady_clock::now();
   model::e2e::TrunkOutputs t = net.trunk(in);
@@ -102,7 +103,7 @@ bool is_oom(const std::string& m) {
 
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
 // <peak alloc bytes> <device used bytes> <finite> <message>" on stdout.
-int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int warmup_l) {
+int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l) {
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 1;
   size_t peak = 0, used = 0;
@@ -115,6 +116,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     model::cuda::NetworkGpu net(w, dev.index);
     model::e2e::RefineOptions opt;
     opt.fixed_iter = forced;
+    opt.max_iter = max_iter;
     if (warmup_l > 0) {  // kernels, cuBLAS heuristics and the memory pool warmed on a small input
       model::TrunkInputs win = random_inputs(std::min(l, warmup_l), std::min(n, warmup_l), seed + 7);
       model::e2e::RefineOptions wopt;
@@ -148,7 +150,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
 #else
   status = "error";
   msg = "built without CUDA";
-  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)warmup_l;
+  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l;
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
@@ -231,12 +233,13 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
 }
 
 int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int n, uint32_t seed, int forced,
-                      double timeout_s, double budget_s, bool search, int warmup_l) {
+                      int max_iter, double timeout_s, double budget_s, bool search, int warmup_l) {
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement) on "
             << dev.str() << " (" << model::cuda_device_description(dev.index)
             << "), fp32 (TF32 off), random full-size weights (preset full, seed " << seed << ")\n  N=" << n
             << "  version " << TRIFOLD_VERSION << "  refinement: "
-            << (forced > 0 ? "forced " + std::to_string(forced) + " iterations" : "early stop")
+            << (forced > 0 ? "forced " + std::to_string(forced) + " iterations"
+                           : "early stop (at most " + std::to_string(max_iter) + " iterations)")
             << "; no crops; each L in a fresh process (warm-up forward at L=" << warmup_l
             << " first); per-L timeout " << (timeout_s > 0 ? std::to_string(static_cast<int>(timeout_s)) + " s" : "none")
             << ", budget " << (budget_s > 0 ? std::to_string(static_cast<int>(budget_s)) + " s" : "none") << "\n"
@@ -259,9 +262,11 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
       }
       t = t > 0 ? std::min(t, left) : left;
     }
-    std::vector<std::string> a = {"trifold",   "bench", "e2e", "--device", dev.str(), "--lengths", std::to_string(l),
-                                  "--rows",    std::to_string(n), "--seed", std::to_string(seed), "--refine-iters",
-                                  std::to_string(forced), "--warmup-length", std::to_string(warmup_l), "--child"};
+    const std::vector<std::string> a = {
+        "trifold",      "bench",           "e2e",           "--device",         dev.str(),
+        "--lengths",    std::to_string(l), "--rows",        std::to_string(n),  "--seed",
+        std::to_string(seed), "--refine-iters", std::to_string(forced), "--refine-max", std::to_string(max_iter),
+        "--warmup-length", std::to_string(warmup_l), "--child"};
     GpuRow r = run_gpu_length(a, t);
     const double wall = r.trunk_s + r.refine_s;
     if (r.status == "ok") {
@@ -295,6 +300,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("lengths", po::value<std::string>()->default_value("64,128"), "comma-separated sequence lengths L")
       ("rows,N", po::value<int>()->default_value(64), "MSA rows N")
       ("refine-iters", po::value<int>()->default_value(0), "force N refinement iterations (0 = the early stop)")
+      ("refine-max", po::value<int>()->default_value(200), "early stop: at most this many refinement iterations (the reference's 200)")
       ("seed", po::value<uint32_t>()->default_value(1), "random seed for weights and MSA")
       ("timeout", po::value<double>()->default_value(0), "CUDA: kill one length's run after this many seconds (0 = none)")
       ("budget", po::value<double>()->default_value(0), "CUDA: stop starting lengths once this many seconds are spent (0 = none)")
@@ -319,8 +325,10 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     if (l < 2) throw InputError("bench e2e: lengths must be >= 2");
   if (dev.kind == model::DeviceKind::Cuda) {
     const int warm = vm["warmup-length"].as<int>();
-    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, warm);
-    return run_bench_e2e_gpu(dev, ls, n, seed, forced, vm["timeout"].as<double>(), vm["budget"].as<double>(),
+    const int max_iter = vm["refine-max"].as<int>();
+    if (max_iter < 1) throw InputError("bench e2e: --refine-max must be >= 1");
+    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm);
+    return run_bench_e2e_gpu(dev, ls, n, seed, forced, max_iter, vm["timeout"].as<double>(), vm["budget"].as<double>(),
                              vm["search"].as<bool>(), warm);
   }
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement), fp32 CPU, "
@@ -340,7 +348,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       Row r;
       try {
         model::Weights w = model::random_weights(model::preset_config("full"), seed);
-        r = run_one(w, l, n, seed, forced);
+        r = run_one(w, l, n, seed, forced, vm["refine-max"].as<int>());
       } catch (...) {
         r.finite = -1;
       }
