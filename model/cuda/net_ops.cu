@@ -243,8 +243,9 @@ void transformer_conv_attend(const Context& ctx, const DeviceTensor& q, const De
                     e.ndim() == 3 && e.dim(0) == l && e.dim(1) == l && e.dim(2) == hc && heads > 0 && hc % heads == 0,
                 "transformer_conv_attend: q, k, v, out [L, H·C], e [L, L, H·C] expected");
   const size_t smem = static_cast<size_t>(l) * sizeof(float);
-  TRIFOLD_CHECK(smem <= 48 * 1024, "transformer_conv_attend: L = " + std::to_string(l) +
-                                       " needs more than 48 KiB of shared memory (L ≤ 12288)");
+  TRIFOLD_CHECK(smem + 32 * sizeof(float) <= 48 * 1024,
+                "transformer_conv_attend: L = " + std::to_string(l) +
+                    " needs more than 48 KiB of shared memory (L ≤ 12256)");
   if (l == 0) return;
   transformer_conv_kernel<<<static_cast<unsigned>(l * heads), 128, smem, stream_of(ctx)>>>(
       q.device_data(), k.device_data(), v.device_data(), e.device_data(), out.device_data(), l, heads, hc / heads,
