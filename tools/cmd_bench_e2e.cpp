@@ -103,7 +103,8 @@ bool is_oom(const std::string& m) {
 
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
 // <peak alloc bytes> <device used bytes> <finite> <message>" on stdout.
-int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l) {
+int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l,
+              double max_gib) {
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 1;
   size_t peak = 0, used = 0;
@@ -113,7 +114,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     const model::Device dev = model::parse_device(device);
     model::Weights w = model::random_weights(model::preset_config("full"), seed);
     const auto s0 = std::chrono::steady_clock::now();
-    model::cuda::NetworkGpu net(w, dev.index);
+    model::cuda::NetworkGpu net(w, dev.index, false, static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0));
     model::e2e::RefineOptions opt;
     opt.fixed_iter = forced;
     opt.max_iter = max_iter;
@@ -150,7 +151,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
 #else
   status = "error";
   msg = "built without CUDA";
-  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l;
+  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l, (void)max_gib;
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
@@ -233,7 +234,7 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
 }
 
 int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int n, uint32_t seed, int forced,
-                      int max_iter, double timeout_s, double budget_s, bool search, int warmup_l) {
+                      int max_iter, double timeout_s, double budget_s, bool search, int warmup_l, double max_gib) {
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement) on "
             << dev.str() << " (" << model::cuda_device_description(dev.index)
             << "), fp32 (TF32 off), random full-size weights (preset full, seed " << seed << ")\n  N=" << n
@@ -242,7 +243,9 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
                            : "early stop (at most " + std::to_string(max_iter) + " iterations)")
             << "; no crops; each L in a fresh process (warm-up forward at L=" << warmup_l
             << " first); per-L timeout " << (timeout_s > 0 ? std::to_string(static_cast<int>(timeout_s)) + " s" : "none")
-            << ", budget " << (budget_s > 0 ? std::to_string(static_cast<int>(budget_s)) + " s" : "none") << "\n"
+            << ", budget " << (budget_s > 0 ? std::to_string(static_cast<int>(budget_s)) + " s" : "none")
+            << "; memory limit " << (max_gib > 0 ? std::to_string(max_gib).substr(0, 5) + " GiB of TriFold allocations" : "none (the card's)")
+            << "\n"
             << "  wall = trunk + refine (forward only; setup = context, weight upload, warm-up)\n"
             << "     L  status    wall s  trunk s  refine s  iters  s/iter  peak alloc GiB  device used GiB  setup s\n";
   const auto start = std::chrono::steady_clock::now();
@@ -266,7 +269,7 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
         "trifold",      "bench",           "e2e",           "--device",         dev.str(),
         "--lengths",    std::to_string(l), "--rows",        std::to_string(n),  "--seed",
         std::to_string(seed), "--refine-iters", std::to_string(forced), "--refine-max", std::to_string(max_iter),
-        "--warmup-length", std::to_string(warmup_l), "--child"};
+        "--warmup-length", std::to_string(warmup_l), "--max-memory", std::to_string(max_gib), "--child"};
     GpuRow r = run_gpu_length(a, t);
     const double wall = r.trunk_s + r.refine_s;
     if (r.status == "ok") {
@@ -306,6 +309,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("budget", po::value<double>()->default_value(0), "CUDA: stop starting lengths once this many seconds are spent (0 = none)")
       ("search", po::bool_switch(), "CUDA: after the lengths, grow L (x1.25) until a length fails or the budget ends")
       ("warmup-length", po::value<int>()->default_value(32), "CUDA: warm-up forward at this L (and N) before the timed one (0 = none)")
+      ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); a length that needs more is an OOM row")
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());
   po::variables_map vm;
@@ -327,9 +331,11 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     const int warm = vm["warmup-length"].as<int>();
     const int max_iter = vm["refine-max"].as<int>();
     if (max_iter < 1) throw InputError("bench e2e: --refine-max must be >= 1");
-    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm);
+    const double max_gib = vm["max-memory"].as<double>();
+    if (max_gib < 0) throw InputError("bench e2e: --max-memory must be >= 0");
+    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm, max_gib);
     return run_bench_e2e_gpu(dev, ls, n, seed, forced, max_iter, vm["timeout"].as<double>(), vm["budget"].as<double>(),
-                             vm["search"].as<bool>(), warm);
+                             vm["search"].as<bool>(), warm, max_gib);
   }
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement), fp32 CPU, "
                "random full-size weights (preset full, seed "

@@ -12,7 +12,8 @@
 #
 # Environment: CUDA_ARCHS (default: native for the full check, 90 for --prepare), JOBS (build jobs, default nproc),
 # NICE (command prefix for builds, e.g. "nice -n 15"), TRIFOLD_SHARED (default ../shared), TEST_TIMEOUT (s per test
-# binary, 150), E2E_ARGS (default "--lengths 100,300,600,1000 --rows 1000 --refine-max 50 --search"), E2E_TIMEOUT
+# binary, 150), E2E_ARGS (default "--lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search"; 78 GiB
+# of TriFold allocations ~ what an 80 GB H100 leaves after the CUDA context and cuBLAS, also on an H200), E2E_TIMEOUT
 # (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 240), BENCH_TIMEOUT (s, op benchmark, 75), BENCH_ARGS
 # (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), SANITIZE=1 (--bundle: run the test binaries under
 # compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
@@ -32,7 +33,7 @@ read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 300,1000 --reps 2 --check-cpu-
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 E2E_TIMEOUT=${E2E_TIMEOUT:-90}
 E2E_BUDGET=${E2E_BUDGET:-240}
-read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --search}"
+read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
 GPU_TESTS=(test_device_gpu test_cuda_ops test_cuda_rf1 test_cuda_se3 test_cuda_e2e)
@@ -112,7 +113,8 @@ print_acceptance() {  # print_acceptance(e2e log)
   echo "== issue 5 acceptance: full e2e network on the GPU, fp32, N = 1000, full-size random weights, no crops =="
   echo "device: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | head -1 || echo unknown)"
   echo "targets: L=300 under 5 s on an H100; L=1000 within 80 GB; the longest L that fits (peak alloc = TriFold's"
-  echo "own device allocations; device used = cudaMemGetInfo after the run, pool cache and cuBLAS included)"
+  echo "own device allocations, capped by --max-memory; device used = cudaMemGetInfo after the run, pool cache and"
+  echo "cuBLAS included)"
   cat "$1"
 }
 

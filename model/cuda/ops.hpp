@@ -52,6 +52,10 @@ class Context {
   size_t bytes_in_use() const;
   size_t peak_bytes() const;
   void reset_peak();
+  // Caps bytes_in_use(): an allocation that would pass `bytes` is refused with the out-of-memory Error (0 = no
+  // cap, the default). Emulates a smaller card (e.g. the 80 GB of an H100 on an H200).
+  void set_memory_limit(size_t bytes);
+  size_t memory_limit() const;
   // cudaMemGetInfo of this device: (free, total) bytes.
   std::pair<size_t, size_t> device_memory() const;
 
