@@ -132,6 +132,10 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     model::e2e::TrunkOutputs t = net.trunk(in);
     net.context().synchronize();
     const auto t1 = std::chrono::steady_clock::now();
+    // Partial result first: a length killed by --timeout during the refinement still reports its trunk.
+    std::printf("TRIFOLD_TRUNK %.3f %.3f %zu\n", setup, std::chrono::duration<double>(t1 - t0).count(),
+                net.context().peak_bytes());
+    std::fflush(stdout);
     model::e2e::RefineResult f = net.refine(t.node, t.heads.prob_s, in.seq, in.idx, opt);
     net.context().synchronize();
     const auto t2 = std::chrono::steady_clock::now();
@@ -215,6 +219,18 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
   if (timed_out) {
     r.status = "timeout";
     r.msg = "killed after " + std::to_string(static_cast<int>(timeout_s)) + " s";
+    const size_t tr = out.find("TRIFOLD_TRUNK ");
+    if (tr != std::string::npos) {
+      std::istringstream ts(out.substr(tr + 14));
+      double setup = 0, trunk = 0;
+      size_t peak = 0;
+      if (ts >> setup >> trunk >> peak)
+        r.msg += " in the refinement; setup " + std::to_string(setup).substr(0, 6) + " s, trunk " +
+                 std::to_string(trunk).substr(0, 6) + " s, trunk peak alloc " +
+                 std::to_string(static_cast<double>(peak) / (1024.0 * 1024 * 1024)).substr(0, 6) + " GiB";
+    } else {
+      r.msg += " before the trunk finished";
+    }
     return r;
   }
   const size_t at = out.find("TRIFOLD_ROW ");
