@@ -85,6 +85,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, in
   return r;
 }
 
+#ifdef TRIFOLD_WITH_CUDA
 model::TrunkInputs random_inputs(int l, int n, uint32_t seed) {
   std::mt19937 rng(seed + 1);
   std::uniform_int_distribution<int> tok(0, 20);
@@ -100,6 +101,7 @@ bool is_oom(const std::string& m) {
   return m.find("out of memory") != std::string::npos || m.find("ALLOC_FAILED") != std::string::npos ||
          m.find("cudaErrorMemoryAllocation") != std::string::npos;
 }
+#endif
 
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
 // <peak alloc bytes> <device used bytes> <finite> <message>" on stdout.
