@@ -106,7 +106,7 @@ bool is_oom(const std::string& m) {
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
 // <peak alloc bytes> <device used bytes> <finite> <message>" on stdout.
 int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l,
-              double max_gib) {
+              double max_gib, bool trunk_only) {
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 1;
   size_t peak = 0, used = 0;
@@ -138,14 +138,18 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     std::printf("TRIFOLD_TRUNK %.3f %.3f %zu\n", setup, std::chrono::duration<double>(t1 - t0).count(),
                 net.context().peak_bytes());
     std::fflush(stdout);
-    model::e2e::RefineResult f = net.refine(t.node, t.heads.prob_s, in.seq, in.idx, opt);
-    net.context().synchronize();
-    const auto t2 = std::chrono::steady_clock::now();
     trunk_s = std::chrono::duration<double>(t1 - t0).count();
-    refine_s = std::chrono::duration<double>(t2 - t1).count();
-    iters = f.n_iter;
-    best = f.best_iter;
-    for (float v : f.xyz.vec()) finite = finite && std::isfinite(v);
+    if (!trunk_only) {
+      model::e2e::RefineResult f = net.refine(t.node, t.heads.prob_s, in.seq, in.idx, opt);
+      net.context().synchronize();
+      const auto t2 = std::chrono::steady_clock::now();
+      refine_s = std::chrono::duration<double>(t2 - t1).count();
+      iters = f.n_iter;
+      best = f.best_iter;
+      for (float v : f.xyz.vec()) finite = finite && std::isfinite(v);
+    } else {
+      status = "ok-trunk";
+    }
     for (float v : t.heads.prob_s.vec()) finite = finite && std::isfinite(v);
     peak = net.context().peak_bytes();
     const auto [fr, total] = net.context().device_memory();
@@ -157,7 +161,8 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
 #else
   status = "error";
   msg = "built without CUDA";
-  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l, (void)max_gib;
+  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l, (void)max_gib,
+      (void)trunk_only;
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
@@ -283,14 +288,18 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
       }
       t = t > 0 ? std::min(t, left) : left;
     }
-    const std::vector<std::string> a = {
+    std::vector<std::string> a = {
         "trifold",      "bench",           "e2e",           "--device",         dev.str(),
         "--lengths",    std::to_string(l), "--rows",        std::to_string(n),  "--seed",
         std::to_string(seed), "--refine-iters", std::to_string(forced), "--refine-max", std::to_string(max_iter),
         "--warmup-length", std::to_string(warmup_l), "--max-memory", std::to_string(max_gib), "--child"};
+    // Search lengths (beyond the listed ones) run the trunk only: it holds the memory peak (the refinement's
+    // largest tensors are [2, L, L, ~70]), and it keeps the search within the budget.
+    const bool trunk_only = k >= ls.size();
+    if (trunk_only) a.push_back("--trunk-only");
     GpuRow r = run_gpu_length(a, t);
     const double wall = r.trunk_s + r.refine_s;
-    if (r.status == "ok") {
+    if (r.status == "ok" || r.status == "ok-trunk") {
       std::printf("  %4d  %-8s  %6.2f  %7.2f  %8.2f  %5d  %6.3f  %14.2f  %15.2f  %7.1f%s\n", l, r.status.c_str(), wall,
                   r.trunk_s, r.refine_s, r.iters, r.iters ? r.refine_s / r.iters : 0.0, r.peak_gib, r.used_gib,
                   r.setup, r.finite ? "" : "  NaN!");
@@ -303,11 +312,12 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
     }
     std::fflush(stdout);
     // --search: after the listed lengths, keep growing L (×1.25, multiples of 50) until a length fails.
-    if (search && k + 1 == todo.size() && r.status == "ok")
+    if (search && k + 1 == todo.size() && (r.status == "ok" || r.status == "ok-trunk"))
       todo.push_back(std::max(l + 50, static_cast<int>(std::lround(l * 1.25 / 50.0)) * 50));
   }
   if (search)
-    std::printf("  longest L that ran without crops: %d%s\n", longest_ok,
+    std::printf("  longest L that ran without crops (search lengths: trunk only, status ok-trunk): %d%s\n",
+                longest_ok,
                 longest_fail > longest_ok ? (" (first failure at L=" + std::to_string(longest_fail) + ")").c_str()
                                           : " (search stopped by the time budget or a failure below it)");
   return all_ok ? 0 : 1;
@@ -328,6 +338,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("search", po::bool_switch(), "CUDA: after the lengths, grow L (x1.25) until a length fails or the budget ends")
       ("warmup-length", po::value<int>()->default_value(32), "CUDA: warm-up forward at this L (and N) before the timed one (0 = none)")
       ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); a length that needs more is an OOM row")
+      ("trunk-only", po::bool_switch(), "internal (--search lengths): time the trunk only")
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());
   po::variables_map vm;
@@ -351,7 +362,8 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     if (max_iter < 1) throw InputError("bench e2e: --refine-max must be >= 1");
     const double max_gib = vm["max-memory"].as<double>();
     if (max_gib < 0) throw InputError("bench e2e: --max-memory must be >= 0");
-    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm, max_gib);
+    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm, max_gib,
+                                                 vm["trunk-only"].as<bool>());
     return run_bench_e2e_gpu(dev, ls, n, seed, forced, max_iter, vm["timeout"].as<double>(), vm["budget"].as<double>(),
                              vm["search"].as<bool>(), warm, max_gib);
   }

@@ -14,7 +14,7 @@
 # NICE (command prefix for builds, e.g. "nice -n 15"), TRIFOLD_SHARED (default ../shared), TEST_TIMEOUT (s per test
 # binary, 150), E2E_ARGS (default "--lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search"; 78 GiB
 # of TriFold allocations ~ what an 80 GB H100 leaves after the CUDA context and cuBLAS, also on an H200), E2E_TIMEOUT
-# (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 240), BENCH_TIMEOUT (s, op benchmark, 75), BENCH_ARGS
+# (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 225), BENCH_TIMEOUT (s, op benchmark, 60), BENCH_ARGS
 # (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), SANITIZE=1 (--bundle: run the test binaries under
 # compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
 # kernel launch) so that an asynchronous fault names its kernel.
@@ -28,11 +28,11 @@ BUNDLE=${TRIFOLD_GPU_BUNDLE:-$ROOT/.gpu-bundle}
 if [[ -f "$SCRIPT_DIR/MANIFEST" ]]; then BUNDLE=$SCRIPT_DIR; fi
 JOBS=${JOBS:-$(nproc)}
 NICE=${NICE:-}
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-75}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-60}
 read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 300,1000 --reps 2 --check-cpu-max-l 0}"
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 E2E_TIMEOUT=${E2E_TIMEOUT:-90}
-E2E_BUDGET=${E2E_BUDGET:-240}
+E2E_BUDGET=${E2E_BUDGET:-225}
 read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
@@ -102,9 +102,9 @@ print_test_table() {  # lines "name passed skipped failed" on stdin
 run_e2e_bench() {  # run_e2e_bench(trifold binary, log) -> status: the acceptance table of issue 5
   local bin=$1 log=$2 rc=0
   say "trifold bench e2e --device cuda ${E2E_ARGS[*]} --timeout $E2E_TIMEOUT --budget $E2E_BUDGET"
-  timeout $((E2E_BUDGET + 60)) "$bin" bench e2e --device cuda "${E2E_ARGS[@]}" --timeout "$E2E_TIMEOUT" \
+  timeout $((E2E_BUDGET + 30)) "$bin" bench e2e --device cuda "${E2E_ARGS[@]}" --timeout "$E2E_TIMEOUT" \
     --budget "$E2E_BUDGET" >"$log" 2>&1 || rc=$?
-  [[ $rc -eq 124 ]] && echo "gpu-check: bench e2e ran past $((E2E_BUDGET + 60))s and was stopped" >>"$log"
+  [[ $rc -eq 124 ]] && echo "gpu-check: bench e2e ran past $((E2E_BUDGET + 30))s and was stopped" >>"$log"
   return $rc
 }
 
