@@ -8,9 +8,13 @@
 #include "io/log.hpp"
 #include "model/e2e/crop.hpp"
 #include "model/e2e/network.hpp"
+#include "model/device.hpp"
 #include "model/features.hpp"
 #include "model/weights_h5.hpp"
 #include "structure/backbone.hpp"
+#ifdef TRIFOLD_WITH_CUDA
+#include "model/cuda/network.hpp"
+#endif
 
 namespace trifold::pipeline {
 namespace {
@@ -21,6 +25,7 @@ struct NetworkOptions {
   int refine_iters = 0;         // 0 = early stop
   double bfactor_scale = 100.0; // 100 (AF2/ColabFold) or 1 (reference)
   structure::OxygenPlacement oxygen = structure::OxygenPlacement::kGeometric;
+  std::string device = "cpu";   // "cpu" or "cuda:N" (Settings::device)
 };
 
 // The reference runs uncropped up to this length (predict_e2e.py).
@@ -36,6 +41,7 @@ class NetworkMethod final : public Method {
     std::ostringstream s;
     s << "refine_iters=" << opt_.refine_iters << "\nbfactor=" << opt_.bfactor_scale
       << "\noxygen=" << (opt_.oxygen == structure::OxygenPlacement::kReference ? "reference" : "geometric") << "\n";
+    if (opt_.device != "cpu") s << "device=" << opt_.device << "\n";  // CPU fingerprints unchanged
     return s.str();
   }
   Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
@@ -50,7 +56,21 @@ class NetworkMethod final : public Method {
     ro.fixed_iter = opt_.refine_iters;
     e2e::NetworkOutputs o;
     int n_crops = 0;
-    if (L > kMaxUncropped) {
+    const model::Device dev = model::parse_device(opt_.device);
+    if (dev.kind == model::DeviceKind::Cuda) {
+      // The whole network on the GPU, never cropped (a sequence that does not fit is an out-of-memory error).
+#ifdef TRIFOLD_WITH_CUDA
+      std::lock_guard<std::mutex> lock(gpu_mutex_);
+      if (!gpu_) {
+        log::info("network: uploading the weights to " + dev.str() + " (" + model::cuda_device_description(dev.index) +
+                  ")");
+        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index);
+      }
+      o = gpu_->forward(in, ro);
+#else
+      throw InputError("--device " + opt_.device + ": this TriFold build has no CUDA backend");
+#endif
+    } else if (L > kMaxUncropped) {
       // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
       e2e::CropAverage avg = e2e::run_crops(net, all);
       n_crops = avg.n_crops;
@@ -119,6 +139,10 @@ class NetworkMethod final : public Method {
   NetworkOptions opt_;
   std::once_flag once_;
   std::unique_ptr<model::Weights> w_;
+#ifdef TRIFOLD_WITH_CUDA
+  std::mutex gpu_mutex_;
+  std::unique_ptr<model::cuda::NetworkGpu> gpu_;
+#endif
 };
 
 int to_int(const std::string& k, const std::string& v) {
@@ -145,6 +169,7 @@ std::unique_ptr<Method> make_network_method(const Settings& s) {
   if (cfg.n_module_str < 1 || cfg.n_module_ref < 1)
     throw InputError(s.weights.string() + ": the network method needs the SE(3) blocks and the refinement module");
   NetworkOptions o;
+  o.device = s.device;
   for (const auto& [k, v] : s.method_options) {
     if (k == "refine_iters") {
       o.refine_iters = to_int(k, v);

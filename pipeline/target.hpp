@@ -30,6 +30,7 @@ struct Settings {
   size_t max_length = 1000;  // residues; longer queries are rejected before any work
   int threads = 0;           // 0 = OpenMP default (does not change results: not fingerprinted)
   std::vector<std::pair<std::string, std::string>> method_options;  // name=value, method-specific
+  std::string device = "cpu";  // network device: "cpu" or "cuda:N" (model::Device::str())
 };
 
 // The method `settings` asks for: resolves "" as described above.

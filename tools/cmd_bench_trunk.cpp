@@ -14,7 +14,11 @@
 #include <sstream>
 
 #include "io/error.hpp"
+#include "model/device.hpp"
 #include "model/rf1/trunk.hpp"
+#ifdef TRIFOLD_WITH_CUDA
+#include "model/cuda/network.hpp"
+#endif
 #include "tools/command.hpp"
 #include "tools/prediction_options.hpp"
 
@@ -120,7 +124,7 @@ int run_bench_trunk(const std::vector<std::string>& args) {
   opts.add(network_device_option());
   po::variables_map vm;
   if (!parse("bench trunk", "trifold bench trunk [options]", args, opts, {}, vm)) return 0;
-  require_network_device(vm["device"].as<std::string>());
+  const model::Device dev = require_network_device(vm["device"].as<std::string>());
   openblas_set_num_threads(omp_get_max_threads());  // --threads governs both OpenMP and OpenBLAS
   const int l = vm["length"].as<int>(), n = vm["rows"].as<int>();
   const int reps = vm["reps"].as<int>(), warm = vm["warmup"].as<int>();
@@ -138,6 +142,45 @@ int run_bench_trunk(const std::vector<std::string>& args) {
   msa.tokens.resize(static_cast<size_t>(n) * static_cast<size_t>(l));
   for (auto& t : msa.tokens) t = tok(rng);
   model::TrunkInputs in = model::make_inputs_without_templates(msa);
+  if (dev.kind == model::DeviceKind::Cuda) {
+#ifdef TRIFOLD_WITH_CUDA
+    // The same trunk on the GPU (model::cuda::run_to_init_str + distance_network): host clock around a stream
+    // synchronisation; peak = TriFold's device allocations (the context's high-water mark).
+    namespace gpu = model::cuda;
+    gpu::Context ctx(dev.index);
+    const gpu::DeviceWeights dw(ctx, w.tensors);
+    std::vector<double> gt;
+    bool gfinite = true;
+    ctx.reset_peak();
+    for (int r = 0; r < warm + reps; ++r) {
+      ctx.synchronize();
+      const auto t0 = std::chrono::steady_clock::now();
+      gpu::TrunkGpuState s = gpu::run_to_init_str(ctx, dw, d, in);
+      gpu::DeviceDistance o = gpu::distance_network(ctx, dw, "c6d_predictor", s.pair);
+      ctx.synchronize();
+      const auto t1 = std::chrono::steady_clock::now();
+      if (r == 0) {
+        const model::Tensor ps = o.prob_s.download();
+        for (float v : ps.vec()) gfinite = gfinite && std::isfinite(v);
+        for (float v : s.xyz.vec()) gfinite = gfinite && std::isfinite(v);
+      }
+      if (r >= warm) gt.push_back(std::chrono::duration<double>(t1 - t0).count());
+    }
+    std::sort(gt.begin(), gt.end());
+    const auto [fr, total] = ctx.device_memory();
+    std::cout << "bench trunk: RoseTTAFold v1 trunk (embeddings + initial + " << d.n_module
+              << " IterBlocks + InitStr + DistanceNetwork), fp32 (TF32 off) on " << dev.str() << " ("
+              << model::cuda_device_description(dev.index) << ")\n"
+              << "  N=" << n << " L=" << l << "  d_msa=" << d.d_msa << " d_pair=" << d.d_pair << "  version "
+              << TRIFOLD_VERSION << "\n"
+              << "  wall s: median " << gt[gt.size() / 2] << "  min " << gt.front() << "  max " << gt.back() << "  ("
+              << reps << " reps after " << warm << " warm-up)\n"
+              << "  peak device allocations GiB: " << static_cast<double>(ctx.peak_bytes()) / (1 << 30)
+              << "  device used GiB: " << static_cast<double>(total - fr) / (1 << 30) << "\n"
+              << "  outputs finite: " << (gfinite ? "yes" : "NO") << "\n";
+    return gfinite ? 0 : 1;
+#endif
+  }
   const double rss_weights = peak_rss_mib();
 
   std::vector<double> times, cpus;

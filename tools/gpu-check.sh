@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# GPU check: build the CUDA backend, run the `gpu` tests and the GPU op benchmark, print a short table.
+# GPU check: build the CUDA backend, run the `gpu` tests, the e2e benchmark of issue 5 (wall time and peak device
+# memory per L, N = 1000, full-size random weights, longest L without crops) and the GPU op benchmark; print tables.
 #
 #   bash tools/gpu-check.sh             GPU machine with the build dependencies (tools/setup.sh): configure with
 #                                       -DTRIFOLD_CUDA=ON in build-gpu/, build, ctest -L gpu, trifold bench gpu
@@ -10,8 +11,11 @@
 #                                       gpu tests and the benchmark from .gpu-bundle/ (copied there with the tree)
 #
 # Environment: CUDA_ARCHS (default: native for the full check, 90 for --prepare), JOBS (build jobs, default nproc),
-# NICE (command prefix for builds, e.g. "nice -n 15"), TRIFOLD_SHARED (default ../shared), BENCH_TIMEOUT (s, 240),
-# BENCH_ARGS (default "--lengths 100,300,600,1000 --reps 3"), SANITIZE=1 (--bundle: run the test binaries under
+# NICE (command prefix for builds, e.g. "nice -n 15"), TRIFOLD_SHARED (default ../shared), TEST_TIMEOUT (s per test
+# binary, 150), E2E_ARGS (default "--lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search"; 78 GiB
+# of TriFold allocations ~ what an 80 GB H100 leaves after the CUDA context and cuBLAS, also on an H200), E2E_TIMEOUT
+# (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 225), BENCH_TIMEOUT (s, op benchmark, 60), BENCH_ARGS
+# (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), SANITIZE=1 (--bundle: run the test binaries under
 # compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
 # kernel launch) so that an asynchronous fault names its kernel.
 set -euo pipefail
@@ -24,12 +28,29 @@ BUNDLE=${TRIFOLD_GPU_BUNDLE:-$ROOT/.gpu-bundle}
 if [[ -f "$SCRIPT_DIR/MANIFEST" ]]; then BUNDLE=$SCRIPT_DIR; fi
 JOBS=${JOBS:-$(nproc)}
 NICE=${NICE:-}
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-240}
-read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 100,300,600,1000 --reps 3}"
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-60}
+read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 300,1000 --reps 2 --check-cpu-max-l 0}"
+TEST_TIMEOUT=${TEST_TIMEOUT:-150}
+E2E_TIMEOUT=${E2E_TIMEOUT:-90}
+E2E_BUDGET=${E2E_BUDGET:-225}
+read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
-GPU_TESTS=(test_device_gpu test_cuda_ops test_cuda_rf1 test_cuda_se3)
-GPU_SHARED_FILES=()  # none yet: the gpu tests compare GPU and CPU on seeded random inputs
+GPU_TESTS=(test_device_gpu test_cuda_ops test_cuda_rf1 test_cuda_se3 test_cuda_e2e)
+# test_cuda_e2e's golden cases (CudaE2eGolden: the small config, both cases); the other gpu tests use seeded
+# random inputs. The tiny checkpoint (14 MiB) is left out to keep the bundle well under 64 MiB.
+GPU_SHARED_FILES=(
+  golden/rf1/weights/small/RoseTTAFold_e2e.pt
+  golden/rf1/weights/small/config.json
+  golden/rf1/outputs/small_L20_N16_notempl.h5
+  golden/rf1/outputs/small_L48_N64_templ.h5
+  golden/rf1/inputs/L20_N16_notempl/query.a3m
+  golden/rf1/inputs/L48_N64_templ/query.a3m
+  golden/rf1/inputs/L48_N64_templ/templ.hhr
+  golden/rf1/inputs/L48_N64_templ/templ.atab
+  golden/rf1/inputs/L48_N64_templ/tmpl_db_pdb.ffdata
+  golden/rf1/inputs/L48_N64_templ/tmpl_db_pdb.ffindex
+)
 # Libraries never bundled: glibc (libc, libm, libdl, libpthread, librt, libresolv, the loader), the C++ runtime
 # (libstdc++, libgcc_s: a fallback copy is bundled, used only if the machine's is too old) and CUDA (driver,
 # cudart, cuBLAS: they must match the machine's driver and come with its toolkit).
@@ -38,12 +59,13 @@ SYSTEM_LIBS='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|li
 die() { echo "gpu-check: error: $*" >&2; exit 1; }
 say() { echo "gpu-check: $*" >&2; }
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build() {  # build(arch)
   local arch=$1 gen=()
   command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]] || die "nvcc not found (install the CUDA toolkit)"
-  command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
+  # Ninja for a fresh build folder; an existing one keeps its generator.
+  [[ ! -f "$BUILD/CMakeCache.txt" ]] && command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
   if [[ -f "$BUILD/CMakeCache.txt" ]] && ! grep -q '^TRIFOLD_CUDA:STRING=ON' "$BUILD/CMakeCache.txt"; then
     die "$BUILD exists without TRIFOLD_CUDA=ON; remove it or set TRIFOLD_GPU_BUILD"
   fi
@@ -60,7 +82,8 @@ build() {  # build(arch)
 WRAP=()
 run_gtest() {  # run_gtest(binary, log)
   local bin=$1 log=$2 rc=0
-  "${WRAP[@]}" "$bin" --gtest_color=no >"$log" 2>&1 || rc=$?
+  timeout "$TEST_TIMEOUT" "${WRAP[@]}" "$bin" --gtest_color=no >"$log" 2>&1 || rc=$?
+  [[ $rc -eq 124 ]] && echo "[  FAILED  ] timeout: stopped after ${TEST_TIMEOUT}s" >>"$log"
   local passed skipped failed
   passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
   skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
@@ -74,6 +97,25 @@ print_test_table() {  # lines "name passed skipped failed" on stdin
   printf '| %-16s | %6s | %7s | %14s |\n' "gpu test binary" passed skipped failed
   printf '|%s|%s|%s|%s|\n' ------------------ -------- --------- ----------------
   while read -r n p s f; do printf '| %-16s | %6s | %7s | %14s |\n' "$n" "$p" "$s" "$f"; done
+}
+
+run_e2e_bench() {  # run_e2e_bench(trifold binary, log) -> status: the acceptance table of issue 5
+  local bin=$1 log=$2 rc=0
+  say "trifold bench e2e --device cuda ${E2E_ARGS[*]} --timeout $E2E_TIMEOUT --budget $E2E_BUDGET"
+  timeout $((E2E_BUDGET + 30)) "$bin" bench e2e --device cuda "${E2E_ARGS[@]}" --timeout "$E2E_TIMEOUT" \
+    --budget "$E2E_BUDGET" >"$log" 2>&1 || rc=$?
+  [[ $rc -eq 124 ]] && echo "gpu-check: bench e2e ran past $((E2E_BUDGET + 30))s and was stopped" >>"$log"
+  return $rc
+}
+
+print_acceptance() {  # print_acceptance(e2e log)
+  echo
+  echo "== issue 5 acceptance: full e2e network on the GPU, fp32, N = 1000, full-size random weights, no crops =="
+  echo "device: $(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader 2>/dev/null | head -1 || echo unknown)"
+  echo "targets: L=300 under 5 s on an H100; L=1000 within 80 GB; the longest L that fits (peak alloc = TriFold's"
+  echo "own device allocations, capped by --max-memory; device used = cudaMemGetInfo after the run, pool cache and"
+  echo "cuBLAS included)"
+  cat "$1"
 }
 
 run_bench() {  # run_bench(trifold binary, log) -> status
@@ -98,7 +140,10 @@ full() {
   ctest --test-dir "$BUILD" -L gpu --output-on-failure >"$logdir/ctest.log" 2>&1 || rc=$?
   grep -E 'Failed|Not Run|tests passed' "$logdir/ctest.log" || true
   [[ $rc -ne 0 ]] && sed -n '/Output from these tests/,$p;/The following tests FAILED/,$p' "$logdir/ctest.log" | head -80
+  local erc=0
+  run_e2e_bench "$BUILD/trifold" "$logdir/bench-e2e.log" || erc=$?
   run_bench "$BUILD/trifold" "$logdir/bench.log" || brc=$?
+  [[ $erc -ne 0 ]] && brc=$erc
   echo
   # Per-binary counts from ctest's lines "Test #n: Suite.Name ...   Passed|***Skipped|***Failed".
   awk '/Test +#[0-9]+: /{split($4, a, "."); s=a[1]; if ($0 ~ /Passed/) p[s]++; else if ($0 ~ /Skipped/) k[s]++; else f[s]++; seen[s]=1}
@@ -114,6 +159,7 @@ full() {
     say "with: ctest --test-dir $BUILD -L gpu -V)"
     rc=1
   fi
+  print_acceptance "$logdir/bench-e2e.log"
   echo "logs: $logdir"
   [[ $rc -eq 0 && $brc -eq 0 ]] || die "gpu tests rc=$rc, benchmark rc=$brc"
 }
@@ -221,6 +267,7 @@ verify_bundle() {
 # ------------------------------------------------------------------------------------------------ --bundle
 bundle() {
   [[ -f "$BUNDLE/MANIFEST" ]] || die "no bundle at $BUNDLE (run 'bash tools/gpu-check.sh --prepare' on a build machine)"
+  local t0=$SECONDS
   cat "$BUNDLE/MANIFEST"
   command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader ||
     say "nvidia-smi not found"
@@ -255,18 +302,23 @@ bundle() {
       rc=1
       grep -B2 -A12 'Failure\|FAILED\|error\|ERROR SUMMARY' "$libs/$t.log" | head -60
       say "rerunning $t with TRIFOLD_CUDA_SYNC=1 (synchronise after every launch) to name the failing kernel"
-      TRIFOLD_CUDA_SYNC=1 "$BUNDLE/bin/$t" --gtest_color=no >"$libs/$t.sync.log" 2>&1 || true
+      TRIFOLD_CUDA_SYNC=1 timeout 60 "$BUNDLE/bin/$t" --gtest_color=no >"$libs/$t.sync.log" 2>&1 || true
       grep -m10 'CUDA error\|cuBLAS error\|Failure' "$libs/$t.sync.log" || true
     fi
   done
+  local erc=0
+  run_e2e_bench "$BUNDLE/bin/trifold" "$libs/bench-e2e.log" || erc=$?
   run_bench "$BUNDLE/bin/trifold" "$libs/bench.log" || brc=$?
+  [[ $erc -ne 0 ]] && brc=$erc
   echo
   printf '%s' "$rows" | print_test_table
-  grep -h 'rel L2' "$libs"/test_cuda_rf1.log "$libs"/test_cuda_se3.log | head -40 || true
+  grep -h 'rel L2\|RMSD' "$libs"/test_cuda_rf1.log "$libs"/test_cuda_se3.log "$libs"/test_cuda_e2e.log | head -120 || true
+  print_acceptance "$libs/bench-e2e.log"
   if grep -q 'no CUDA device visible' "$libs"/test_*.log; then
     say "tests were SKIPPED for lack of a visible CUDA device: on a GPU machine that is a failure of the setup"
     rc=1
   fi
+  echo "gpu-check --bundle: $((SECONDS - t0)) s"
   [[ $rc -eq 0 && $brc -eq 0 ]] || die "gpu tests rc=$rc, benchmark rc=$brc"
 }
 

@@ -1,6 +1,7 @@
 // The options `trifold predict` and `trifold batch` share, declared once, and the pipeline Settings they make.
 #pragma once
 
+#include "model/device.hpp"
 #include "pipeline/predict.hpp"
 #include "tools/command.hpp"
 
@@ -12,10 +13,10 @@ po::options_description prediction_options();
 // --device (declared once; predict, batch, bench trunk, bench e2e).
 po::options_description network_device_option();
 
-// The --device of commands that run the network (predict, batch, bench trunk/e2e): "cpu" is accepted; "cuda" or
-// "cuda:N" is an InputError — after parse_device's own errors (no CUDA in this build, no such device), the CUDA
-// network path is not implemented yet (the CUDA backend has the ops only). Never a silent CPU fallback.
-void require_network_device(const std::string& spec);
+// The --device of commands that run the network (predict, batch, bench trunk/e2e): "cpu", or "cuda"/"cuda:N"
+// (model::cuda::NetworkGpu). parse_device's errors (malformed, no CUDA in this build, no such device) are
+// InputErrors. Never a silent CPU fallback.
+model::Device require_network_device(const std::string& spec);
 
 // Settings from those options (plus --threads); weights default to $TRIFOLD_WEIGHTS. Throws InputError for a
 // malformed --method-option.

@@ -268,24 +268,32 @@ DeviceTensor direct_attention(const Context& ctx, const DeviceWeights& w, const 
 
 // ------------------------------------------------------------------------------------------ outer product
 DeviceTensor outer_product(const Context& ctx, const DeviceTensor& xd, const DeviceTensor& xw) {
+  TRIFOLD_CHECK(xd.ndim() == 3, "outer_product: xd must be [N, L, P], got " + shape_str(xd.shape()));
+  return outer_product_rows(ctx, xd, xw, 0, xd.dim(1));
+}
+
+DeviceTensor outer_product_rows(const Context& ctx, const DeviceTensor& xd, const DeviceTensor& xw, int64_t i_begin,
+                                int64_t n_rows) {
   launch_check_ctx(ctx, xd, "outer_product");
   launch_check_ctx(ctx, xw, "outer_product");
   TRIFOLD_CHECK(xd.ndim() == 3 && xd.shape() == xw.shape(),
                 "outer_product: xd " + shape_str(xd.shape()) + " and xw " + shape_str(xw.shape()) + " must be equal [N, L, P]");
   const int64_t n = xd.dim(0), l = xd.dim(1), p = xd.dim(2), pp = p * p;
-  DeviceTensor co(ctx, {l, l, pp}, n == 0);
-  if (n == 0 || l == 0 || p == 0) return co;
+  TRIFOLD_CHECK(i_begin >= 0 && n_rows >= 0 && i_begin + n_rows <= l, "outer_product: rows out of range");
+  DeviceTensor co(ctx, {n_rows, l, pp}, n == 0);
+  if (n == 0 || n_rows == 0 || l == 0 || p == 0) return co;
   // Blocks of query residues i: tmp[(i, a), (j, b)] = Σ_n xd[n, i, a] xw[n, j, b] is one GEMM (as the CPU), then
-  // scattered to co[i, j, a P + b]. The chunk bounds the scratch to ~64 M floats.
+  // scattered to co[i − i_begin, j, a P + b]. The chunk bounds the scratch to ~64 M floats.
   const int64_t per_i = p * l * p;
-  const int64_t chunk = std::max<int64_t>(1, std::min<int64_t>(l, (int64_t(64) << 20) / std::max<int64_t>(1, per_i)));
+  const int64_t chunk =
+      std::max<int64_t>(1, std::min<int64_t>(n_rows, (int64_t(64) << 20) / std::max<int64_t>(1, per_i)));
   DeviceTensor tmp(ctx, {chunk * per_i}, false);
-  for (int64_t i0 = 0; i0 < l; i0 += chunk) {
-    const int64_t ni = std::min(chunk, l - i0);
+  for (int64_t i0 = i_begin; i0 < i_begin + n_rows; i0 += chunk) {
+    const int64_t ni = std::min(chunk, i_begin + n_rows - i0);
     gemm(ctx, true, false, ni * p, l * p, n, 1.0f, xd.device_data() + i0 * p, l * p, xw.device_data(), l * p, 0.0f,
          tmp.device_data(), l * p);
-    outer_scatter_kernel<<<grid_for(ni * per_i), 256, 0, stream_of(ctx)>>>(tmp.device_data(), co.device_data(), i0,
-                                                                           ni, l, p);
+    outer_scatter_kernel<<<grid_for(ni * per_i), 256, 0, stream_of(ctx)>>>(tmp.device_data(), co.device_data(),
+                                                                           i0 - i_begin, ni, l, p);
     TRIFOLD_CUDA_LAUNCH_CHECK(outer_scatter_kernel, ctx);
   }
   return co;

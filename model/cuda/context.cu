@@ -25,6 +25,10 @@ ContextState::~ContextState() {
 void* ContextState::alloc(size_t bytes) {
   if (bytes == 0) return nullptr;
   void* p = nullptr;
+  if (limit != 0 && in_use.load() + bytes > limit)
+    throw ::trifold::Error("CUDA out of memory under TriFold's memory limit of " + std::to_string(limit >> 20) +
+                           " MiB on device " + std::to_string(device) + ": requested " + std::to_string(bytes >> 20) +
+                           " MiB with " + std::to_string(in_use.load() >> 20) + " MiB of TriFold tensors in use");
   TRIFOLD_CUDA_CHECK(cudaSetDevice(device));
   cudaError_t err = cudaMallocAsync(&p, bytes, stream);
   if (err == cudaErrorMemoryAllocation) {
@@ -92,6 +96,8 @@ void Context::synchronize() const { TRIFOLD_CUDA_CHECK(cudaStreamSynchronize(sta
 size_t Context::bytes_in_use() const { return state_->in_use.load(); }
 size_t Context::peak_bytes() const { return state_->peak.load(); }
 void Context::reset_peak() { state_->peak.store(state_->in_use.load()); }
+void Context::set_memory_limit(size_t bytes) { state_->limit = bytes; }
+size_t Context::memory_limit() const { return state_->limit; }
 std::pair<size_t, size_t> Context::device_memory() const {
   TRIFOLD_CUDA_CHECK(cudaSetDevice(state_->device));
   size_t f = 0, t = 0;

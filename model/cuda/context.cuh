@@ -23,6 +23,7 @@ struct ContextState {
   cublasHandle_t blas = nullptr;
   std::atomic<size_t> in_use{0};
   std::atomic<size_t> peak{0};
+  size_t limit = 0;  // cap on in_use (bytes; 0 = none): Context::set_memory_limit
   ~ContextState();
   // Stream-ordered allocation on this context's stream (counted); bytes may be 0 (returns null).
   void* alloc(size_t bytes);

@@ -52,6 +52,10 @@ class Context {
   size_t bytes_in_use() const;
   size_t peak_bytes() const;
   void reset_peak();
+  // Caps bytes_in_use(): an allocation that would pass `bytes` is refused with the out-of-memory Error (0 = no
+  // cap, the default). Emulates a smaller card (e.g. the 80 GB of an H100 on an H200).
+  void set_memory_limit(size_t bytes);
+  size_t memory_limit() const;
   // cudaMemGetInfo of this device: (free, total) bytes.
   std::pair<size_t, size_t> device_memory() const;
 
@@ -205,6 +209,9 @@ DeviceTensor direct_attention(const Context& ctx, const DeviceWeights& w, const 
 // MSA2Pair coevolution outer product: xd [N, L, P], xw [N, L, P] -> co [L, L, P·P],
 // co[i, j, a·P + b] = Σ_n xd[n, i, a]·xw[n, j, b].
 DeviceTensor outer_product(const Context& ctx, const DeviceTensor& xd, const DeviceTensor& xw);
+// Rows [i_begin, i_begin + n_rows) of that product: -> [n_rows, L, P·P] (memory-bounded MSA2Pair).
+DeviceTensor outer_product_rows(const Context& ctx, const DeviceTensor& xd, const DeviceTensor& xw, int64_t i_begin,
+                                int64_t n_rows);
 
 // ---------------------------------------------------------------- graph ops (graph.cu)
 // A directed graph on the device: src/dst per edge and the CSR index of incoming edges by destination, with

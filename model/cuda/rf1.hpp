@@ -19,8 +19,10 @@ DeviceTensor axial_encoder_layer(const Context& ctx, const DeviceWeights& w, con
 DeviceTensor msa2msa(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& msa,
                      int heads, DeviceTensor* att);
 // msa [N, L, d_msa], pair [L, L, d_pair], att [L, L, heads] -> new pair.
+// The coevolution tensor [L, L, P²] is built, normalised and projected `row_chunk` query rows at a time
+// (0: automatic, ≤ 1 GiB per block; the result does not depend on it).
 DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& msa,
-                      const DeviceTensor& pair, const DeviceTensor& att);
+                      const DeviceTensor& pair, const DeviceTensor& att, int64_t row_chunk = 0);
 DeviceTensor pair2pair(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& pair);
 DeviceTensor pair2msa(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& pair,
                       const DeviceTensor& msa);

@@ -131,7 +131,7 @@ DeviceTensor msa2msa(const Context& ctx, const DeviceWeights& w, const std::stri
 }
 
 DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& msa,
-                      const DeviceTensor& pair, const DeviceTensor& att) {
+                      const DeviceTensor& pair, const DeviceTensor& att, int64_t row_chunk) {
   TRIFOLD_CHECK(msa.ndim() == 3 && pair.ndim() == 3 && att.ndim() == 3 && pair.dim(0) == msa.dim(1) &&
                     att.dim(0) == msa.dim(1),
                 "msa2pair: msa " + shape_str(msa.shape()) + ", pair " + shape_str(pair.shape()) + ", att " +
@@ -148,10 +148,24 @@ DeviceTensor msa2pair(const Context& ctx, const DeviceWeights& w, const std::str
                                                               l, pd);
     TRIFOLD_CUDA_LAUNCH_CHECK(seq_weighting_kernel, ctx);
   }
-  DeviceTensor co = outer_product(ctx, xd, xw);  // [L, L, P·P]
-  layer_norm_(ctx, co, w.get(p + ".coevol.norm_2d.a_2"), w.get(p + ".coevol.norm_2d.b_2"));
-  DeviceTensor pair_new = linear(ctx, w, p + ".coevol.proj_2", co);
-  co = DeviceTensor();
+  // Coevolution features, LayerNorm and projection per block of query rows i (each (i, j) is independent), so the
+  // [L, L, P·P] tensor (4 GB at L = 1000, P = 32) is never whole: at most `row_chunk` rows of it at a time.
+  const int64_t pp = pd * pd;
+  int64_t rows = row_chunk > 0 ? row_chunk
+                               : (int64_t(1) << 28) / std::max<int64_t>(1, l * pp);  // automatic: ≤ 1 GiB of co
+  rows = std::max<int64_t>(1, std::min<int64_t>(rows, l));
+  const DeviceTensor& w2 = w.get(p + ".coevol.proj_2.weight");
+  DeviceTensor pair_new(ctx, {l, l, w2.dim(0)}, false);
+  for (int64_t i0 = 0; i0 < l; i0 += rows) {
+    const int64_t ni = std::min(rows, l - i0);
+    DeviceTensor co = outer_product_rows(ctx, xd, xw, i0, ni);  // [ni, L, P·P]
+    layer_norm_(ctx, co, w.get(p + ".coevol.norm_2d.a_2"), w.get(p + ".coevol.norm_2d.b_2"));
+    DeviceTensor part = linear(ctx, w, p + ".coevol.proj_2", co);  // [ni, L, d_new]
+    if (part.numel() > 0)
+      TRIFOLD_CUDA_CHECK(cudaMemcpyAsync(pair_new.device_data() + i0 * l * w2.dim(0), part.device_data(),
+                                         static_cast<size_t>(part.numel()) * sizeof(float), cudaMemcpyDeviceToDevice,
+                                         s));
+  }
   DeviceTensor f(ctx, {l, 2 * pd}, false);
   if (f.numel() > 0) {
     msa2pair_1d_kernel<<<grid_for(l * pd), 256, 0, s>>>(xd.device_data(), xw.device_data(), f.device_data(), n, l, pd);

@@ -107,6 +107,22 @@ TEST_F(CudaOps, ContextReportsDeviceMemoryAndFlags) {
   EXPECT_TRUE(tf32.allow_tf32());
 }
 
+TEST_F(CudaOps, MemoryLimitRefusesAllocationsBeyondIt) {
+  gpu::Context c(0);
+  EXPECT_EQ(c.memory_limit(), 0u);
+  c.set_memory_limit(4u << 20);  // 4 MiB
+  gpu::DeviceTensor ok(c, {512, 1024});  // 2 MiB
+  try {
+    gpu::DeviceTensor big(c, {1024, 1024});  // 4 MiB more: over the limit
+    ADD_FAILURE() << "no error beyond the memory limit";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(c.bytes_in_use(), size_t(512 * 1024 * sizeof(float)));
+  c.set_memory_limit(0);
+  gpu::DeviceTensor fine(c, {1024, 1024});
+}
+
 TEST_F(CudaOps, UploadDownloadRoundTripIsExact) {
   Tensor x = random_tensor({7, 5, 3}, 1);
   gpu::DeviceTensor d = up(x);
