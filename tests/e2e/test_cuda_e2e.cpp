@@ -34,19 +34,15 @@ TEST(CudaE2e, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure 
 
 #include "model/cpu/ops.hpp"
 #include "model/cuda/network.hpp"
+#include "tests/common/cuda_test.hpp"
 #include "model/cuda/se3_gpu.hpp"
 
 namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
+using test::rel_l2;
 namespace eg = trifold::test::e2eg;
-
-std::unique_ptr<gpu::Context> make_context() {
-  auto c = std::make_unique<gpu::Context>(0);
-  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
-  return c;
-}
 
 Tensor random_tensor(Shape s, uint32_t seed, float scale = 1.0f) {
   std::mt19937 rng(seed);
@@ -78,16 +74,6 @@ Tensor chain_xyz(int64_t l, uint32_t seed) {
   return x;
 }
 
-double rel_l2(const Tensor& got, const Tensor& ref) {
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double d = double(got[i]) - ref[i];
-    num += d * d;
-    den += double(ref[i]) * ref[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
-}
-
 constexpr double kTol = 1e-5;       // one module (see test_cuda_rf1.cpp)
 constexpr double kTolWhole = 1e-4;  // the whole network: ~70 modules chained (the golden tests' bound)
 
@@ -115,7 +101,7 @@ class CudaE2eModules : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = make_context();
+    ctx_ = test::make_cuda_context();
     w_ = random_weights(preset_config(GetParam()), 11);
     d_ = rf1::Dims::infer(w_);
     dw_ = std::make_unique<gpu::DeviceWeights>(*ctx_, w_.tensors);

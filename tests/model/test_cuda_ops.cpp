@@ -20,19 +20,13 @@ TEST(CudaOps, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure 
 #else
 
 #include "model/cuda/ops.hpp"
+#include "tests/common/cuda_test.hpp"
 
 namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
-
-// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
-// reruns a failing binary this way).
-std::unique_ptr<gpu::Context> make_context() {
-  auto c = std::make_unique<gpu::Context>(0);
-  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
-  return c;
-}
+using test::rel_l2;
 
 Tensor random_tensor(Shape s, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
@@ -40,16 +34,6 @@ Tensor random_tensor(Shape s, uint32_t seed, float lo = -1.0f, float hi = 1.0f) 
   Tensor t(std::move(s));
   for (int64_t i = 0; i < t.numel(); ++i) t[i] = u(rng);
   return t;
-}
-
-double rel_l2(const Tensor& got, const Tensor& ref) {
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double d = static_cast<double>(got[i]) - ref[i];
-    num += d * d;
-    den += static_cast<double>(ref[i]) * ref[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
 }
 
 // Tolerance: both sides are fp32; they differ only in summation order (cuBLAS vs OpenBLAS blocking, warp
@@ -71,7 +55,7 @@ class CudaOps : public ::testing::Test {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = make_context();
+    ctx_ = test::make_cuda_context();
   }
   gpu::DeviceTensor up(const Tensor& t) { return gpu::DeviceTensor::upload(*ctx_, t); }
   gpu::Context& ctx() { return *ctx_; }

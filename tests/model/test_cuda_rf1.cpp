@@ -18,19 +18,13 @@ TEST(CudaRf1, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure 
 #else
 
 #include "model/cuda/rf1.hpp"
+#include "tests/common/cuda_test.hpp"
 
 namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
-
-// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
-// reruns a failing binary this way).
-std::unique_ptr<gpu::Context> make_context() {
-  auto c = std::make_unique<gpu::Context>(0);
-  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
-  return c;
-}
+using test::rel_l2;
 
 Tensor random_tensor(Shape s, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -38,16 +32,6 @@ Tensor random_tensor(Shape s, uint32_t seed) {
   Tensor t(std::move(s));
   for (auto& v : t.vec()) v = nd(rng);
   return t;
-}
-
-double rel_l2(const Tensor& got, const Tensor& ref) {
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double d = double(got[i]) - ref[i];
-    num += d * d;
-    den += double(ref[i]) * ref[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
 }
 
 // Whole modules chain ~10–30 ops; each GPU/CPU pair differs by fp32 summation order only (~1e-7 relative per op,
@@ -67,7 +51,7 @@ class CudaRf1 : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = make_context();
+    ctx_ = test::make_cuda_context();
     w_ = random_weights(preset_config(GetParam()), 5);
     d_ = rf1::Dims::infer(w_);
     dw_ = std::make_unique<gpu::DeviceWeights>(*ctx_, w_.tensors, "feat_extractor.iter_block_1.0.");

@@ -23,19 +23,13 @@ TEST(CudaSe3, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure 
 #else
 
 #include "model/cuda/se3_gpu.hpp"
+#include "tests/common/cuda_test.hpp"
 
 namespace trifold::model {
 namespace {
 
 namespace gpu = trifold::model::cuda;
-
-// TRIFOLD_CUDA_SYNC=1: synchronise after every kernel launch, so a fault names its kernel (tools/gpu-check.sh
-// reruns a failing binary this way).
-std::unique_ptr<gpu::Context> make_context() {
-  auto c = std::make_unique<gpu::Context>(0);
-  c->set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
-  return c;
-}
+using test::rel_l2;
 
 Tensor random_tensor(Shape s, std::mt19937& rng, float lo, float hi) {
   std::uniform_real_distribution<float> u(lo, hi);
@@ -111,16 +105,6 @@ se3::Features node_features(const se3::Fiber& f, int64_t n, uint32_t seed) {
   return h;
 }
 
-double rel_l2(const Tensor& got, const Tensor& ref) {
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double d = double(got[i]) - ref[i];
-    num += d * d;
-    den += double(ref[i]) * ref[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
-}
-
 // Same tolerance argument as test_cuda_ops.cpp: both sides fp32, only summation orders differ (cuBLAS GEMMs in
 // the radial MLP, warp-shuffle dot products of length m_in·n_J ≤ 160); 1e-5 relative L2 is a 10× margin over
 // that and far below any basis/sign/layout error (O(1)).
@@ -130,7 +114,7 @@ class CudaSe3 : public ::testing::Test {
  protected:
   void SetUp() override {
     if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
-    ctx_ = make_context();
+    ctx_ = test::make_cuda_context();
   }
   void check_layer(const std::string& what, const se3::Fiber& f_in, const se3::Fiber& f_out, int max_degree,
                    int64_t chunk) {
@@ -204,7 +188,7 @@ TEST_P(CudaSe3Stack, MatchesCpu) {
   Tensor l0 = random_tensor({N, cfg.l0_in_features}, rng, -1.f, 1.f);
   Tensor l1 = random_tensor({N, cfg.l1_in_features, 3}, rng, -3.f, 3.f);
   se3::Features ref = net.forward(c.g, l0, l1);
-  std::unique_ptr<gpu::Context> ctxp = make_context();
+  std::unique_ptr<gpu::Context> ctxp = test::make_cuda_context();
   gpu::Context& ctx = *ctxp;
   gpu::Se3TransformerGpu gnet = gpu::make_se3_transformer_gpu(ctx, net);
   se3::Features in;
