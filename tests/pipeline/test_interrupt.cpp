@@ -69,7 +69,9 @@ void check_target_dir(const fs::path& dir, const fs::path& ref, bool full, const
   }
   if (done) {
     EXPECT_TRUE(fs::exists(dir / pipeline::kTimings)) << when;
-    if (full) EXPECT_TRUE(fs::exists(dir / pipeline::kDistogramH5)) << when;  // HDF5 bytes carry timestamps
+    if (full) {
+      EXPECT_TRUE(fs::exists(dir / pipeline::kDistogramH5)) << when;  // HDF5 bytes carry timestamps
+    }
   }
 }
 
