@@ -504,12 +504,8 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
   std::vector<int32_t> idx2(idx);
   idx2.insert(idx2.end(), idx.begin(), idx.end());
 
-  Tensor best_xyz = xyz;
-  std::vector<float> best_lddt(static_cast<size_t>(2 * L), 0.0f);
-  float best_mean = 0.0f, prev = 0.0f;
-  int no_impr = 0, no_impr_best = 0;
-  const int n_max = opt.fixed_iter > 0 ? opt.fixed_iter : opt.max_iter;
-  for (int it = 0; it < n_max; ++it) {
+  ::trifold::model::se3::RefineTracker track(xyz, opt);  // the CPU loop's bookkeeping (early stop, best copy)
+  for (int it = 0; it < track.max_iterations(); ++it) {
     for (int m = 0; m < impl_->n_ref; ++m) {
       const std::string p = "refine.refine_net." + std::to_string(m);
       RefineGpuOutput o = refine_network(c, dw, p, se3(p), w.config.ref, node2, edge, xyz, state, seq2, idx2,
@@ -519,38 +515,9 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
     }
     std::vector<float> lc =
         linear(c, dw, "refine.pred_lddt", layer_norm(c, dw, "refine.norm_state", state)).download().vec();
-    ++res.n_iter;
-    for (auto& v : lc) v = std::clamp(v, 0.0f, 1.0f);
-    float mean[2];
-    for (int b = 0; b < 2; ++b) {
-      float s = 0.0f;
-      for (int64_t i = 0; i < L; ++i) s += lc[static_cast<size_t>(b * L + i)];
-      mean[b] = s / static_cast<float>(L);
-      res.lddt_means.push_back(mean[b]);
-    }
-    const float m = std::max(mean[0], mean[1]);
-    no_impr = (m <= prev + opt.eps) ? no_impr + 1 : 0;
-    no_impr_best = (m <= best_mean + opt.eps) ? no_impr_best + 1 : 0;
-    if ((opt.fixed_iter <= 0 || it == n_max - 1) && (no_impr > 10 || no_impr_best > 20)) break;
-    if (m > best_mean) {
-      best_mean = m;
-      best_lddt = lc;
-      best_xyz = xyz;
-      res.best_iter = it;
-    }
-    prev = m;
+    if (!track.record(it, std::move(lc), xyz, res)) break;
   }
-  int pick = 0;
-  {
-    double s0 = 0, s1 = 0;
-    for (int64_t i = 0; i < L; ++i) {
-      s0 += best_lddt[static_cast<size_t>(i)];
-      s1 += best_lddt[static_cast<size_t>(L + i)];
-    }
-    pick = s1 > s0 ? 1 : 0;
-  }
-  res.xyz = Tensor({L, 3, 3}, std::vector<float>(best_xyz.data() + pick * L * 9, best_xyz.data() + (pick + 1) * L * 9));
-  res.lddt = Tensor({L}, std::vector<float>(best_lddt.begin() + pick * L, best_lddt.begin() + (pick + 1) * L));
+  track.finish(res);
   return res;
 }
 

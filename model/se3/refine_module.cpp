@@ -61,6 +61,53 @@ void refine_iteration(const Weights& w, const Se3Config& cfg, int n_module_ref, 
   lddt_raw = l.reshaped({state.dim(0), state.dim(1)});
 }
 
+RefineTracker::RefineTracker(const Tensor& xyz0, const RefineOptions& opt)
+    : L_(xyz0.dim(1)),
+      n_max_(opt.fixed_iter > 0 ? opt.fixed_iter : opt.max_iter),
+      opt_(opt),
+      best_xyz_(xyz0),
+      best_lddt_(static_cast<size_t>(2 * xyz0.dim(1)), 0.0f) {
+  TRIFOLD_CHECK(xyz0.ndim() == 4 && xyz0.dim(0) == 2, "RefineTracker: coordinates must be [2, L, 3, 3]");
+}
+
+bool RefineTracker::record(int it, std::vector<float> lc, const Tensor& xyz, RefineResult& res) {
+  TRIFOLD_CHECK(static_cast<int64_t>(lc.size()) == 2 * L_, "RefineTracker: lDDT must have 2 * L values");
+  ++res.n_iter;
+  for (auto& v : lc) v = std::clamp(v, 0.0f, 1.0f);
+  float mean[2];
+  for (int b = 0; b < 2; ++b) {
+    float s = 0.0f;  // fp32 mean like torch
+    for (int64_t i = 0; i < L_; ++i) s += lc[static_cast<size_t>(b * L_ + i)];
+    mean[b] = s / static_cast<float>(L_);
+    res.lddt_means.push_back(mean[b]);
+  }
+  const float m = std::max(mean[0], mean[1]);
+  no_impr_ = (m <= prev_ + opt_.eps) ? no_impr_ + 1 : 0;
+  no_impr_best_ = (m <= best_mean_ + opt_.eps) ? no_impr_best_ + 1 : 0;
+  // With a fixed count the rule may end the loop only at the last iteration (a break: not stored).
+  if ((opt_.fixed_iter <= 0 || it == n_max_ - 1) && (no_impr_ > 10 || no_impr_best_ > 20)) return false;
+  if (m > best_mean_) {
+    best_mean_ = m;
+    best_lddt_ = std::move(lc);
+    best_xyz_ = xyz;
+    res.best_iter = it;
+  }
+  prev_ = m;
+  return true;
+}
+
+void RefineTracker::finish(RefineResult& res) const {
+  // The copy with the higher mean lDDT among the stored best (copy 0 on ties, like argmax).
+  double s0 = 0, s1 = 0;
+  for (int64_t i = 0; i < L_; ++i) {
+    s0 += best_lddt_[static_cast<size_t>(i)];
+    s1 += best_lddt_[static_cast<size_t>(L_ + i)];
+  }
+  const int64_t pick = s1 > s0 ? 1 : 0;
+  res.xyz = Tensor({L_, 3, 3}, std::vector<float>(best_xyz_.data() + pick * L_ * 9, best_xyz_.data() + (pick + 1) * L_ * 9));
+  res.lddt = Tensor({L_}, std::vector<float>(best_lddt_.begin() + pick * L_, best_lddt_.begin() + (pick + 1) * L_));
+}
+
 RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor& node, const Tensor& prob_s,
                            const Tensor& seq1hot, const std::vector<int32_t>& idx, const RefineOptions& opt) {
   const int64_t L = node.dim(0);
@@ -84,50 +131,13 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
   std::vector<int32_t> idx2(idx);
   idx2.insert(idx2.end(), idx.begin(), idx.end());
 
-  Tensor best_xyz = xyz;
-  std::vector<float> best_lddt(static_cast<size_t>(2 * L), 0.0f);
-  float best_mean = 0.0f, prev = 0.0f;  // fp32 like the reference's tensors
-  int no_impr = 0, no_impr_best = 0;
-  const int n_max = opt.fixed_iter > 0 ? opt.fixed_iter : opt.max_iter;
-  for (int it = 0; it < n_max; ++it) {
+  RefineTracker track(xyz, opt);
+  for (int it = 0; it < track.max_iterations(); ++it) {
     Tensor lraw;
     refine_iteration(w, cfg, n_module_ref, node2, edge2, seq2, idx2, opt.top_k, xyz, state, lraw);
-    ++res.n_iter;
-    std::vector<float> lc(lraw.vec());
-    for (auto& v : lc) v = std::clamp(v, 0.0f, 1.0f);
-    float mean[2];
-    for (int b = 0; b < 2; ++b) {
-      float s = 0.0f;  // fp32 mean like torch
-      for (int64_t i = 0; i < L; ++i) s += lc[b * L + i];
-      mean[b] = s / static_cast<float>(L);
-      res.lddt_means.push_back(mean[b]);
-    }
-    const float m = std::max(mean[0], mean[1]);
-    no_impr = (m <= prev + opt.eps) ? no_impr + 1 : 0;
-    no_impr_best = (m <= best_mean + opt.eps) ? no_impr_best + 1 : 0;
-    // With a fixed count the rule may end the loop only at the last iteration (a break: not stored), so fixing
-    // the reference's n_refine_iter reproduces its best-copy choice.
-    if ((opt.fixed_iter <= 0 || it == n_max - 1) && (no_impr > 10 || no_impr_best > 20)) break;
-    if (m > best_mean) {
-      best_mean = m;
-      best_lddt = lc;
-      best_xyz = xyz;
-      res.best_iter = it;
-    }
-    prev = m;
+    if (!track.record(it, std::move(lraw.vec()), xyz, res)) break;
   }
-  // Pick the copy with the higher mean lDDT among the stored best (copy 0 on ties, like argmax).
-  int pick = 0;
-  {
-    double s0 = 0, s1 = 0;
-    for (int64_t i = 0; i < L; ++i) {
-      s0 += best_lddt[i];
-      s1 += best_lddt[L + i];
-    }
-    pick = s1 > s0 ? 1 : 0;
-  }
-  res.xyz = Tensor({L, 3, 3}, std::vector<float>(best_xyz.data() + pick * L * 9, best_xyz.data() + (pick + 1) * L * 9));
-  res.lddt = Tensor({L}, std::vector<float>(best_lddt.begin() + pick * L, best_lddt.begin() + (pick + 1) * L));
+  track.finish(res);
   return res;
 }
 

@@ -27,6 +27,32 @@ struct RefineResult {
   std::vector<float> lddt_means;  // [n_iter, 2] clamped mean lDDT per copy, per iteration
 };
 
+// The refinement loop's bookkeeping as the reference does it, shared by the CPU loop and the GPU's
+// (model/cuda/network.cpp): each iteration's mean clamped lDDT of the two mirror copies; the early stop (the best
+// of the two means has not beaten the previous iteration's by eps for > 10 iterations, or the best so far for
+// > 20; with a fixed count only at the last iteration, so that fixing the reference's n_refine_iter reproduces
+// its best-copy choice); the best coordinates; at the end the copy with the higher mean lDDT (copy 0 on ties).
+class RefineTracker {
+ public:
+  // xyz0: the loop's starting coordinates [2, L, 3, 3] (kept when no iteration improves).
+  RefineTracker(const Tensor& xyz0, const RefineOptions& opt);
+  int max_iterations() const { return n_max_; }
+  // Iteration `it`: raw lDDT predictions [2 * L] and the coordinates after it [2, L, 3, 3]. Counts the iteration
+  // and its means in `res`; false: the loop stops here (this iteration is not stored as the best).
+  bool record(int it, std::vector<float> lddt_raw, const Tensor& xyz, RefineResult& res);
+  // res.xyz and res.lddt from the best stored iteration's better copy.
+  void finish(RefineResult& res) const;
+
+ private:
+  int64_t L_;
+  int n_max_;
+  RefineOptions opt_;
+  Tensor best_xyz_;
+  std::vector<float> best_lddt_;
+  float best_mean_ = 0.0f, prev_ = 0.0f;  // fp32 like the reference's tensors
+  int no_impr_ = 0, no_impr_best_ = 0;
+};
+
 // Regen_Network: node [L, d_node], edge [L, L, 128] (proj_edge output), seq1hot [L, 21], idx [L]
 // -> xyz [L, 3, 3] (absolute, Å) and state [L, d_state].
 void regen_network(const Weights& w, const std::string& p, const Tensor& node, const Tensor& edge,
