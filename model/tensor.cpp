@@ -27,28 +27,32 @@ Tensor::Tensor(Shape shape, std::vector<float> data) : shape_(std::move(shape)),
                 "data size " + std::to_string(data_.size()) + " does not match shape " + shape_str(shape_));
 }
 
-int64_t Tensor::dim(int i) const {
-  int n = ndim();
-  int k = i < 0 ? i + n : i;
-  TRIFOLD_CHECK(k >= 0 && k < n, "dimension " + std::to_string(i) + " out of range for " + shape_str(shape_));
-  return shape_[static_cast<size_t>(k)];
+int64_t shape_dim(const Shape& s, int i) {
+  const int n = static_cast<int>(s.size());
+  const int k = i < 0 ? i + n : i;
+  TRIFOLD_CHECK(k >= 0 && k < n, "dimension " + std::to_string(i) + " out of range for " + shape_str(s));
+  return s[static_cast<size_t>(k)];
 }
 
-void Tensor::reshape(Shape shape) {
+Shape resolve_reshape(const Shape& from, int64_t numel, Shape to) {
   int infer = -1;
   int64_t known = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      TRIFOLD_CHECK(infer < 0, "more than one -1 in reshape " + shape_str(shape));
+  for (size_t i = 0; i < to.size(); ++i) {
+    if (to[i] == -1) {
+      TRIFOLD_CHECK(infer < 0, "more than one -1 in reshape " + shape_str(to));
       infer = static_cast<int>(i);
     } else {
-      known *= shape[i];
+      known *= to[i];
     }
   }
-  if (infer >= 0) shape[static_cast<size_t>(infer)] = known ? numel() / known : 0;
-  TRIFOLD_CHECK(shape_numel(shape) == numel(), "cannot reshape " + shape_str(shape_) + " to " + shape_str(shape));
-  shape_ = std::move(shape);
+  if (infer >= 0) to[static_cast<size_t>(infer)] = known ? numel / known : 0;
+  TRIFOLD_CHECK(shape_numel(to) == numel, "cannot reshape " + shape_str(from) + " to " + shape_str(to));
+  return to;
 }
+
+int64_t Tensor::dim(int i) const { return shape_dim(shape_, i); }
+
+void Tensor::reshape(Shape shape) { shape_ = resolve_reshape(shape_, numel(), std::move(shape)); }
 
 Tensor Tensor::reshaped(Shape shape) const& {
   Tensor t = *this;

@@ -12,6 +12,11 @@ using Shape = std::vector<int64_t>;
 
 std::string shape_str(const Shape& s);  // "[12, 20, 64]"
 int64_t shape_numel(const Shape& s);
+// Size of dimension i of `s` (negative i counts from the end); InternalError when out of range.
+int64_t shape_dim(const Shape& s, int i);
+// `to` with its one -1 entry (if any) inferred so that it holds `numel` elements; InternalError when it cannot
+// (more than one -1, or another element count). `from` names the original shape in the message.
+Shape resolve_reshape(const Shape& from, int64_t numel, Shape to);
 
 class Tensor {
  public:

@@ -170,28 +170,9 @@ DeviceTensor DeviceTensor::clone() const {
   return d;
 }
 
-int64_t DeviceTensor::dim(int i) const {
-  const int n = ndim();
-  const int k = i < 0 ? i + n : i;
-  TRIFOLD_CHECK(k >= 0 && k < n, "dimension " + std::to_string(i) + " out of range for " + shape_str(shape_));
-  return shape_[static_cast<size_t>(k)];
-}
+int64_t DeviceTensor::dim(int i) const { return shape_dim(shape_, i); }
 
-void DeviceTensor::reshape(Shape shape) {
-  int infer = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      TRIFOLD_CHECK(infer < 0, "more than one -1 in reshape " + shape_str(shape));
-      infer = static_cast<int>(i);
-    } else {
-      known *= shape[i];
-    }
-  }
-  if (infer >= 0) shape[static_cast<size_t>(infer)] = known ? numel_ / known : 0;
-  TRIFOLD_CHECK(shape_numel(shape) == numel_, "cannot reshape " + shape_str(shape_) + " to " + shape_str(shape));
-  shape_ = std::move(shape);
-}
+void DeviceTensor::reshape(Shape shape) { shape_ = resolve_reshape(shape_, numel_, std::move(shape)); }
 
 DeviceTensor DeviceTensor::reshaped(Shape shape) && {
   reshape(std::move(shape));

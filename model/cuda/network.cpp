@@ -125,21 +125,12 @@ DeviceTensor msa_emb(const Context& ctx, const DeviceWeights& w, const std::vect
 DeviceTensor templ_emb(const Context& ctx, const DeviceWeights& w, const Tensor& t1d, const Tensor& t2d,
                        const std::vector<int32_t>& idx) {
   TRIFOLD_CHECK(t1d.ndim() == 3 && t2d.ndim() == 4, "templ_emb: t1d [T, L, 3] and t2d [T, L, L, 10] expected");
-  const int64_t nt = t1d.dim(0), l = t1d.dim(1), c1 = t1d.dim(2), c2 = t2d.dim(3);
+  const int64_t nt = t1d.dim(0), l = t1d.dim(1);
   TRIFOLD_CHECK(t2d.dim(0) == nt && t2d.dim(1) == l && t2d.dim(2) == l, "templ_emb: t1d/t2d shapes disagree");
-  const int64_t cf = c2 + 2 * c1 + 1;
   const std::vector<float> sep = rf1::log_seqsep(idx);
   std::vector<DeviceTensor> feats, logits;
   for (int64_t t = 0; t < nt; ++t) {
-    Tensor feat({l, l, cf});
-    for (int64_t i = 0; i < l; ++i)
-      for (int64_t j = 0; j < l; ++j) {
-        float* dst = feat.data() + (i * l + j) * cf;
-        std::memcpy(dst, t2d.data() + ((t * l + i) * l + j) * c2, sizeof(float) * static_cast<size_t>(c2));
-        std::memcpy(dst + c2, t1d.data() + (t * l + i) * c1, sizeof(float) * static_cast<size_t>(c1));
-        std::memcpy(dst + c2 + c1, t1d.data() + (t * l + j) * c1, sizeof(float) * static_cast<size_t>(c1));
-        dst[cf - 1] = sep[static_cast<size_t>(i * l + j)];
-      }
+    const Tensor feat = rf1::template_pair_features(t1d, t2d, t, sep);
     DeviceTensor x = linear(ctx, w, "templ_emb.proj", DeviceTensor::upload(ctx, feat));
     // Reference quirk (as on the CPU): only template 0 gets the 2-D positional encoding.
     if (t == 0) add_pos_2d(ctx, x, pos_table(ctx, w, "templ_emb.pos.div_term", idx, x.dim(2)));

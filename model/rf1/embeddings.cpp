@@ -45,24 +45,30 @@ void add_pos_2d(Tensor& x, const Tensor& div_term, const std::vector<int32_t>& i
     }
 }
 
+Tensor template_pair_features(const Tensor& t1d, const Tensor& t2d, int64_t t, const std::vector<float>& sep) {
+  const int64_t l = t1d.dim(1), c1 = t1d.dim(2), c2 = t2d.dim(3);
+  const int64_t cf = c2 + 2 * c1 + 1;
+  Tensor feat({l, l, cf});
+  for (int64_t i = 0; i < l; ++i)
+    for (int64_t j = 0; j < l; ++j) {
+      float* dst = feat.data() + (i * l + j) * cf;
+      std::memcpy(dst, t2d.data() + ((t * l + i) * l + j) * c2, sizeof(float) * static_cast<size_t>(c2));
+      std::memcpy(dst + c2, t1d.data() + (t * l + i) * c1, sizeof(float) * static_cast<size_t>(c1));
+      std::memcpy(dst + c2 + c1, t1d.data() + (t * l + j) * c1, sizeof(float) * static_cast<size_t>(c1));
+      dst[cf - 1] = sep[static_cast<size_t>(i * l + j)];
+    }
+  return feat;
+}
+
 Tensor templ_emb(const Weights& w, const Tensor& t1d, const Tensor& t2d, const std::vector<int32_t>& idx, const Tap& tap) {
   TRIFOLD_CHECK(t1d.ndim() == 3 && t2d.ndim() == 4, "templ_emb: t1d [T, L, 3] and t2d [T, L, L, 10] expected");
-  const int64_t nt = t1d.dim(0), l = t1d.dim(1), c1 = t1d.dim(2), c2 = t2d.dim(3);
+  const int64_t nt = t1d.dim(0), l = t1d.dim(1);
   TRIFOLD_CHECK(t2d.dim(0) == nt && t2d.dim(1) == l && t2d.dim(2) == l, "templ_emb: t1d/t2d shapes disagree");
-  const int64_t cf = c2 + 2 * c1 + 1;
   const std::vector<float> sep = log_seqsep(idx);
   const Tensor& div = w.get("templ_emb.pos.div_term");
   std::vector<Tensor> per_t;
   for (int64_t t = 0; t < nt; ++t) {
-    Tensor feat({l, l, cf});
-    for (int64_t i = 0; i < l; ++i)
-      for (int64_t j = 0; j < l; ++j) {
-        float* dst = feat.data() + (i * l + j) * cf;
-        std::memcpy(dst, t2d.data() + ((t * l + i) * l + j) * c2, sizeof(float) * static_cast<size_t>(c2));
-        std::memcpy(dst + c2, t1d.data() + (t * l + i) * c1, sizeof(float) * static_cast<size_t>(c1));
-        std::memcpy(dst + c2 + c1, t1d.data() + (t * l + j) * c1, sizeof(float) * static_cast<size_t>(c1));
-        dst[cf - 1] = sep[static_cast<size_t>(i * l + j)];
-      }
+    const Tensor feat = template_pair_features(t1d, t2d, t, sep);
     Tensor x = linear(w, "templ_emb.proj", feat);
     // Reference quirk: PositionalEncoding2D loops over the batch (B = 1), so only template 0 gets the PE.
     if (t == 0) add_pos_2d(x, div, idx);

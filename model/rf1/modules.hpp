@@ -69,6 +69,9 @@ void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& m
 // msa tokens [N·L] row-major -> [N, L, d_msa].
 Tensor msa_emb(const Weights& w, const std::vector<int32_t>& msa, int64_t n, int64_t l, const std::vector<int32_t>& idx);
 // t1d [T, L, 3], t2d [T, L, L, 10] -> [L, L, d_templ]. Only template 0 receives the 2-D positional encoding.
+// Template t's pair features [L, L, c2 + 2 c1 + 1] before templ_emb.proj: cat(t2d[t, i, j], t1d[t, i],
+// t1d[t, j], log_seqsep(i, j)) (shared by the CPU and GPU template embeddings).
+Tensor template_pair_features(const Tensor& t1d, const Tensor& t2d, int64_t t, const std::vector<float>& sep);
 Tensor templ_emb(const Weights& w, const Tensor& t1d, const Tensor& t2d, const std::vector<int32_t>& idx,
                  const Tap& tap = {});
 Tensor pair_emb(const Weights& w, const std::vector<int32_t>& seq, const std::vector<int32_t>& idx, const Tensor& templ);
