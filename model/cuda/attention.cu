@@ -7,6 +7,8 @@
 
 #include "io/error.hpp"
 #include "model/cuda/context.cuh"
+#include "model/cuda/net_ops.hpp"
+#include "model/cuda/rf1.hpp"
 
 namespace trifold::model::cuda {
 namespace {
@@ -70,11 +72,20 @@ __global__ void tied_heads_kernel(const float* q, const float* k, const float* v
   }
 }
 
-// att[i, j, h] = ½(a[h, i, j] + a[h, j, i]).
-__global__ void symmetrize_kernel(const float* a, float* att, int64_t l, int64_t heads) {
-  TRIFOLD_GRID_STRIDE(t, l * l * heads) {
-    const int64_t h = t % heads, j = (t / heads) % l, i = t / (heads * l);
-    att[t] = 0.5f * (a[(h * l + i) * l + j] + a[(h * l + j) * l + i]);
+// att[i, j, h0 + h] = ½(a[h, i, j] + a[h, j, i]) for the nh heads of a group (att has `heads` channels).
+__global__ void symmetrize_kernel(const float* a, float* att, int64_t l, int64_t nh, int64_t heads, int64_t h0) {
+  TRIFOLD_GRID_STRIDE(t, l * l * nh) {
+    const int64_t h = t % nh, j = (t / nh) % l, i = t / (nh * l);
+    att[(i * l + j) * heads + h0 + h] = 0.5f * (a[(h * l + i) * l + j] + a[(h * l + j) * l + i]);
+  }
+}
+
+// o[s, i, (h0 + h)·dk + c] = oh[h, i, s, c] for the nh heads of a group (o [N, L, heads·dk]).
+__global__ void tied_out_kernel(const float* oh, float* o, int64_t n, int64_t l, int64_t nh, int64_t heads,
+                                int64_t dk, int64_t h0) {
+  TRIFOLD_GRID_STRIDE(t, nh * l * n * dk) {
+    const int64_t c = t % dk, s = (t / dk) % n, i = (t / (dk * n)) % l, h = t / (dk * n * l);
+    o[((s * l + i) * heads + h0 + h) * dk + c] = oh[t];
   }
 }
 
@@ -172,8 +183,24 @@ DeviceTensor performer(const Context& ctx, const DeviceWeights& w, const std::st
 }
 
 // ------------------------------------------------------------------------------------------ tied attention
-DeviceTensor sequence_weight(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& x,
-                             int heads) {
+namespace {
+
+// A Linear of the weights `p` restricted to output features [c0, c0 + nc) (the whole layer when nc = out): the
+// weight rows and bias entries of those features, copied (≤ d² floats).
+DeviceTensor linear_cols(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& x,
+                         int64_t c0, int64_t nc) {
+  const DeviceTensor& wt = w.get(p + ".weight");
+  const DeviceTensor* b = w.find(p + ".bias");
+  if (c0 == 0 && nc == wt.dim(0)) return linear(ctx, x, wt, b);
+  const DeviceTensor ws = slice_rows(ctx, wt, c0, nc);
+  if (!b) return linear(ctx, x, ws, nullptr);
+  const DeviceTensor bs = slice_rows(ctx, *b, c0, nc);
+  return linear(ctx, x, ws, &bs);
+}
+
+// SequenceWeight for heads [h0, h0 + nh) of `heads`: x [N, L, d] -> [L, nh, N].
+DeviceTensor sequence_weight_heads(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                                   const DeviceTensor& x, int heads, int64_t h0, int64_t nh) {
   launch_check_ctx(ctx, x, "sequence_weight");
   TRIFOLD_CHECK(x.ndim() == 3, "sequence_weight: input must be [N, L, d], got " + shape_str(x.shape()));
   const int64_t n = x.dim(0), l = x.dim(1), d = x.dim(2);
@@ -183,56 +210,76 @@ DeviceTensor sequence_weight(const Context& ctx, const DeviceWeights& w, const s
   if (l * d > 0)
     TRIFOLD_CUDA_CHECK(cudaMemcpyAsync(x0.device_data(), x.device_data(), static_cast<size_t>(l * d) * sizeof(float),
                                        cudaMemcpyDeviceToDevice, stream_of(ctx)));
-  DeviceTensor q = linear(ctx, w, p + ".to_query", x0);
+  DeviceTensor q = linear_cols(ctx, w, p + ".to_query", x0, h0 * dk, nh * dk);
   scale_(ctx, q, static_cast<float>(1.0 / std::sqrt(static_cast<double>(dk))));
-  DeviceTensor k = linear(ctx, w, p + ".to_key", x);
-  DeviceTensor logits(ctx, {l, heads, n}, false);
+  DeviceTensor k = linear_cols(ctx, w, p + ".to_key", x, h0 * dk, nh * dk);
+  DeviceTensor logits(ctx, {l, nh, n}, false);
   if (logits.numel() > 0) {
     seqweight_logits_kernel<<<grid_for(logits.numel()), 256, 0, stream_of(ctx)>>>(
-        q.device_data(), k.device_data(), logits.device_data(), n, l, heads, dk);
+        q.device_data(), k.device_data(), logits.device_data(), n, l, nh, dk);
     TRIFOLD_CUDA_LAUNCH_CHECK(seqweight_logits_kernel, ctx);
   }
   return softmax(ctx, logits, -1);
 }
 
+}  // namespace
+
+DeviceTensor sequence_weight(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& x,
+                             int heads) {
+  return sequence_weight_heads(ctx, w, p, x, heads, 0, heads);
+}
+
 DeviceTensor soft_tied_attention(const Context& ctx, const DeviceWeights& w, const std::string& p,
                                  const DeviceTensor& x, int heads, DeviceTensor* att) {
+  return soft_tied_attention_grouped(ctx, w, p, x, heads, att, 0);
+}
+
+DeviceTensor soft_tied_attention_grouped(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                                         const DeviceTensor& x, int heads, DeviceTensor* att, int64_t head_group) {
   TRIFOLD_CHECK(x.ndim() == 3, "soft_tied_attention: input must be [N, L, d], got " + shape_str(x.shape()));
   const int64_t n = x.dim(0), l = x.dim(1), d = x.dim(2);
   TRIFOLD_CHECK(heads > 0 && d % heads == 0, "soft_tied_attention: heads do not divide d");
-  const int64_t dk = d / heads, nk = n * dk;
+  const int64_t dk = d / heads, nk = n * dk, group = tied_group(heads, head_group);
   cudaStream_t s = stream_of(ctx);
-  DeviceTensor sw = sequence_weight(ctx, w, p + ".seq_weight", x, heads);  // [L, h, N]
-  DeviceTensor q = linear(ctx, w, p + ".to_query", x);
-  DeviceTensor k = linear(ctx, w, p + ".to_key", x);
-  DeviceTensor v = linear(ctx, w, p + ".to_value", x);
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dk)));
-  DeviceTensor qh(ctx, {heads, l, nk}, false), kh(ctx, {heads, l, nk}, false), vh(ctx, {heads, l, nk}, false);
-  if (qh.numel() > 0) {
-    tied_heads_kernel<<<grid_for(qh.numel()), 256, 0, s>>>(q.device_data(), k.device_data(), v.device_data(),
-                                                           sw.device_data(), qh.device_data(), kh.device_data(),
-                                                           vh.device_data(), n, l, heads, dk, scale);
-    TRIFOLD_CUDA_LAUNCH_CHECK(tied_heads_kernel, ctx);
-  }
-  q = DeviceTensor();
-  k = DeviceTensor();
-  v = DeviceTensor();
-  DeviceTensor a(ctx, {heads, l, l}, true);
-  if (nk > 0)
-    gemm_strided_batched(ctx, false, true, l, l, nk, 1.0f, qh.device_data(), nk, l * nk, kh.device_data(), nk, l * nk,
-                         0.0f, a.device_data(), l, l * l, heads);
-  a = softmax(ctx, a, -1);
-  // out_h[i, (s, c)] = Σ_j A[h, i, j] v[s, j, h, c]  (qh reused as the output buffer)
-  if (l > 0)
-    gemm_strided_batched(ctx, false, false, l, nk, l, 1.0f, a.device_data(), l, l * l, vh.device_data(), nk, l * nk,
-                         0.0f, qh.device_data(), nk, l * nk, heads);
-  qh.reshape({heads, l, n, dk});
-  DeviceTensor o = permute(ctx, qh, {2, 1, 0, 3});  // [N, L, h, dk]
-  o.reshape({n, l, d});
-  if (att) {
-    *att = DeviceTensor(ctx, {l, l, heads}, false);
-    if (att->numel() > 0) {
-      symmetrize_kernel<<<grid_for(att->numel()), 256, 0, s>>>(a.device_data(), att->device_data(), l, heads);
+  // Heads are independent up to to_out (model/rf1/attention.cpp, same groups): q, k, v, the sequence weights and
+  // the head-major copies exist for one group of heads at a time.
+  DeviceTensor o(ctx, {n, l, d}, false);
+  if (att) *att = DeviceTensor(ctx, {l, l, heads}, false);
+  for (int64_t h0 = 0; h0 < heads; h0 += group) {
+    const int64_t nh = std::min(group, heads - h0), dg = nh * dk;
+    DeviceTensor sw = sequence_weight_heads(ctx, w, p + ".seq_weight", x, heads, h0, nh);  // [L, nh, N]
+    DeviceTensor q = linear_cols(ctx, w, p + ".to_query", x, h0 * dk, dg);
+    DeviceTensor k = linear_cols(ctx, w, p + ".to_key", x, h0 * dk, dg);
+    DeviceTensor v = linear_cols(ctx, w, p + ".to_value", x, h0 * dk, dg);
+    DeviceTensor qh(ctx, {nh, l, nk}, false), kh(ctx, {nh, l, nk}, false), vh(ctx, {nh, l, nk}, false);
+    if (qh.numel() > 0) {
+      tied_heads_kernel<<<grid_for(qh.numel()), 256, 0, s>>>(q.device_data(), k.device_data(), v.device_data(),
+                                                             sw.device_data(), qh.device_data(), kh.device_data(),
+                                                             vh.device_data(), n, l, nh, dk, scale);
+      TRIFOLD_CUDA_LAUNCH_CHECK(tied_heads_kernel, ctx);
+    }
+    q = DeviceTensor();
+    k = DeviceTensor();
+    v = DeviceTensor();
+    sw = DeviceTensor();
+    DeviceTensor a(ctx, {nh, l, l}, true);
+    if (nk > 0)
+      gemm_strided_batched(ctx, false, true, l, l, nk, 1.0f, qh.device_data(), nk, l * nk, kh.device_data(), nk,
+                           l * nk, 0.0f, a.device_data(), l, l * l, nh);
+    kh = DeviceTensor();
+    a = softmax(ctx, a, -1);
+    // out_h[i, (s, c)] = Σ_j A[h, i, j] v[s, j, h, c]  (qh reused as the output buffer)
+    if (l > 0)
+      gemm_strided_batched(ctx, false, false, l, nk, l, 1.0f, a.device_data(), l, l * l, vh.device_data(), nk,
+                           l * nk, 0.0f, qh.device_data(), nk, l * nk, nh);
+    vh = DeviceTensor();
+    if (qh.numel() > 0) {
+      tied_out_kernel<<<grid_for(qh.numel()), 256, 0, s>>>(qh.device_data(), o.device_data(), n, l, nh, heads, dk, h0);
+      TRIFOLD_CUDA_LAUNCH_CHECK(tied_out_kernel, ctx);
+    }
+    if (att && l > 0) {
+      symmetrize_kernel<<<grid_for(l * l * nh), 256, 0, s>>>(a.device_data(), att->device_data(), l, nh, heads, h0);
       TRIFOLD_CUDA_LAUNCH_CHECK(symmetrize_kernel, ctx);
     }
   }
@@ -240,18 +287,19 @@ DeviceTensor soft_tied_attention(const Context& ctx, const DeviceWeights& w, con
 }
 
 // ------------------------------------------------------------------------------------------ direct attention
-DeviceTensor direct_attention(const Context& ctx, const DeviceWeights& w, const std::string& p,
-                              const DeviceTensor& pair, const DeviceTensor& msa) {
-  TRIFOLD_CHECK(msa.ndim() == 3 && pair.ndim() == 3 && pair.dim(0) == msa.dim(1) && pair.dim(1) == msa.dim(1),
-                "direct_attention: pair " + shape_str(pair.shape()) + " and msa " + shape_str(msa.shape()));
-  const int64_t n = msa.dim(0), l = msa.dim(1), d = msa.dim(2);
-  DeviceTensor logits = linear(ctx, w, p + ".proj_pair", pair);  // [L(i), L(j), H]
-  const int64_t heads = logits.dim(2);
-  TRIFOLD_CHECK(heads > 0 && d % heads == 0, "direct_attention: heads do not divide d");
+DeviceTensor direct_attention_probs(const Context& ctx, const DeviceTensor& logits) {
+  TRIFOLD_CHECK(logits.ndim() == 3 && logits.dim(0) == logits.dim(1),
+                "direct_attention: logits must be [L, L, H], got " + shape_str(logits.shape()));
   DeviceTensor a = softmax(ctx, logits, 0);  // over i
-  logits = DeviceTensor();
-  DeviceTensor ah = permute(ctx, a, {2, 0, 1});  // [H, i, j]
-  a = DeviceTensor();
+  return permute(ctx, a, {2, 0, 1});          // [H, i, j]
+}
+
+DeviceTensor direct_attention_apply(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                                    const DeviceTensor& probs, const DeviceTensor& msa) {
+  TRIFOLD_CHECK(msa.ndim() == 3 && probs.ndim() == 3 && probs.dim(1) == msa.dim(1) && probs.dim(2) == msa.dim(1),
+                "direct_attention: probabilities " + shape_str(probs.shape()) + " for msa " + shape_str(msa.shape()));
+  const int64_t n = msa.dim(0), l = msa.dim(1), d = msa.dim(2), heads = probs.dim(0);
+  TRIFOLD_CHECK(heads > 0 && d % heads == 0, "direct_attention: heads do not divide d");
   DeviceTensor v = linear(ctx, w, p + ".proj_msa", msa);  // [N, L, d], channel c = c'·H + h
   const int64_t dh = d / heads, cols = n * dh;
   v.reshape({n, l, dh, heads});
@@ -259,11 +307,21 @@ DeviceTensor direct_attention(const Context& ctx, const DeviceWeights& w, const 
   v = DeviceTensor();
   DeviceTensor oh(ctx, {heads, l, n, dh}, true);
   if (cols > 0 && l > 0)
-    gemm_strided_batched(ctx, true, false, l, cols, l, 1.0f, ah.device_data(), l, l * l, vh.device_data(), cols,
+    gemm_strided_batched(ctx, true, false, l, cols, l, 1.0f, probs.device_data(), l, l * l, vh.device_data(), cols,
                          l * cols, 0.0f, oh.device_data(), cols, l * cols, heads);
+  vh = DeviceTensor();
   DeviceTensor o = permute(ctx, oh, {2, 1, 3, 0});  // [N, L, dh, H]
+  oh = DeviceTensor();
   o.reshape({n, l, d});
   return linear(ctx, w, p + ".proj_out", o);
+}
+
+DeviceTensor direct_attention(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                              const DeviceTensor& pair, const DeviceTensor& msa) {
+  TRIFOLD_CHECK(msa.ndim() == 3 && pair.ndim() == 3 && pair.dim(0) == msa.dim(1) && pair.dim(1) == msa.dim(1),
+                "direct_attention: pair " + shape_str(pair.shape()) + " and msa " + shape_str(msa.shape()));
+  DeviceTensor probs = direct_attention_probs(ctx, linear(ctx, w, p + ".proj_pair", pair));
+  return direct_attention_apply(ctx, w, p, probs, msa);
 }
 
 // ------------------------------------------------------------------------------------------ outer product

@@ -87,23 +87,32 @@ DeviceFeatures se3_stage(const Context& ctx, const Se3TransformerGpu& net, const
   return net.forward_features(ctx, dg, dgeo, in);
 }
 
-// e2e::masked_direct_attention.
-DeviceTensor masked_direct_attention(const Context& ctx, const DeviceWeights& w, const std::string& p,
-                                     const DeviceTensor& state, const DeviceTensor& msa, const DeviceTensor& ca) {
-  const int64_t n = msa.dim(0), l = msa.dim(1), dm = msa.dim(2);
+// e2e::masked_direct_attention in two halves: the masked attention map [4, L (i), L (j)] from the state and CA
+// coordinates, then its application to a block of (normalised) MSA rows [n, L, d] (rows are independent).
+DeviceTensor masked_attention_probs(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                                    const DeviceTensor& state, const DeviceTensor& ca) {
   constexpr int kHeads = 4;
   DeviceTensor q = linear(ctx, w, p + ".to_query", state);
   DeviceTensor k = linear(ctx, w, p + ".to_key", state);
   const int64_t dk = q.dim(1) / kHeads;
-  TRIFOLD_CHECK(dk * kHeads == q.dim(1) && dm % kHeads == 0, "str2msa: head split does not divide the widths");
+  TRIFOLD_CHECK(dk * kHeads == q.dim(1), "str2msa: head split does not divide the widths");
+  scale_(ctx, q, static_cast<float>(1.0 / std::sqrt(static_cast<double>(dk))));
+  return softmax(ctx, str2msa_logits(ctx, q, k, ca), -1);
+}
+
+DeviceTensor masked_attention_apply(const Context& ctx, const DeviceWeights& w, const std::string& p,
+                                    const DeviceTensor& att, const DeviceTensor& msa) {
+  const int64_t n = msa.dim(0), l = msa.dim(1), dm = msa.dim(2);
+  constexpr int kHeads = 4;
+  TRIFOLD_CHECK(dm % kHeads == 0 && att.dim(0) == kHeads && att.dim(1) == l,
+                "str2msa: head split does not divide the widths");
   const int64_t dv = dm / kHeads;
   DeviceTensor v = linear(ctx, w, p + ".to_value", msa);
-  scale_(ctx, q, static_cast<float>(1.0 / std::sqrt(static_cast<double>(dk))));
-  DeviceTensor att = softmax(ctx, str2msa_logits(ctx, q, k, ca), -1);  // [4, L (i), L (j)]
   DeviceTensor out(ctx, {n, l, dm}, true);
   // out[r, i, h·dv + c] = Σ_j att[h, i, j] v[r, j, h·dv + c]: outer r, inner h.
   gemm_batched2(ctx, false, false, l, dv, l, 1.0f, att.device_data(), l, 0, l * l, v.device_data(), dm, l * dm, dv,
                 0.0f, out.device_data(), dm, l * dm, dv, n, kHeads);
+  v = DeviceTensor();
   return linear(ctx, w, p + ".to_out", out);
 }
 
@@ -123,7 +132,7 @@ DeviceTensor msa_emb(const Context& ctx, const DeviceWeights& w, const std::vect
 }
 
 DeviceTensor templ_emb(const Context& ctx, const DeviceWeights& w, const Tensor& t1d, const Tensor& t2d,
-                       const std::vector<int32_t>& idx) {
+                       const std::vector<int32_t>& idx, const Chunking& ck) {
   TRIFOLD_CHECK(t1d.ndim() == 3 && t2d.ndim() == 4, "templ_emb: t1d [T, L, 3] and t2d [T, L, L, 10] expected");
   const int64_t nt = t1d.dim(0), l = t1d.dim(1);
   TRIFOLD_CHECK(t2d.dim(0) == nt && t2d.dim(1) == l && t2d.dim(2) == l, "templ_emb: t1d/t2d shapes disagree");
@@ -134,7 +143,7 @@ DeviceTensor templ_emb(const Context& ctx, const DeviceWeights& w, const Tensor&
     DeviceTensor x = linear(ctx, w, "templ_emb.proj", DeviceTensor::upload(ctx, feat));
     // Reference quirk (as on the CPU): only template 0 gets the 2-D positional encoding.
     if (t == 0) add_pos_2d(ctx, x, pos_table(ctx, w, "templ_emb.pos.div_term", idx, x.dim(2)));
-    x = axial_encoder_layer(ctx, w, "templ_emb.encoder_L.layers.0", x);
+    x = axial_encoder_layer(ctx, w, "templ_emb.encoder_L.layers.0", x, ck);
     DeviceTensor lg = linear(ctx, w, "templ_emb.to_attn", layer_norm(ctx, w, "templ_emb.norm", x));
     const int64_t d = x.dim(2);
     feats.push_back(std::move(x).reshaped({1, l * l, d}));
@@ -227,16 +236,16 @@ Tensor init_str(const Context& ctx, const DeviceWeights& w, const std::string& p
 }
 
 DeviceDistance distance_network(const Context& ctx, const DeviceWeights& w, const std::string& p,
-                                const DeviceTensor& pair) {
+                                const DeviceTensor& pair, const Chunking& ck) {
   DeviceTensor x = linear(ctx, w, p + ".proj", layer_norm(ctx, w, p + ".norm", pair));
   DeviceDistance o;
   {
     DeviceTensor xs = symmetrize_pair(ctx, x);
-    o.dist = residual_network(ctx, w, p + ".resnet_dist", xs);
-    o.omega = residual_network(ctx, w, p + ".resnet_omega", xs);
+    o.dist = residual_network(ctx, w, p + ".resnet_dist", xs, ck);
+    o.omega = residual_network(ctx, w, p + ".resnet_omega", xs, ck);
   }
-  o.theta = residual_network(ctx, w, p + ".resnet_theta", x);
-  o.phi = residual_network(ctx, w, p + ".resnet_phi", x);
+  o.theta = residual_network(ctx, w, p + ".resnet_theta", x, ck);
+  o.phi = residual_network(ctx, w, p + ".resnet_phi", x, ck);
   DeviceTensor sd = softmax(ctx, o.dist, -1), so = softmax(ctx, o.omega, -1), st = softmax(ctx, o.theta, -1),
                sp = softmax(ctx, o.phi, -1);
   o.prob_s = concat(ctx, {&sd, &so, &st, &sp}, -1);
@@ -269,7 +278,7 @@ Str2StrGpuOutput str2str(const Context& ctx, const DeviceWeights& w, const std::
 }
 
 DeviceTensor str2msa(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& msa,
-                     const Tensor& xyz, const DeviceTensor& state) {
+                     const Tensor& xyz, const DeviceTensor& state, const Chunking& ck) {
   const int64_t l = msa.dim(1);
   TRIFOLD_CHECK(xyz.numel() == l * 9 && state.dim(0) == l, "str2msa: inconsistent lengths");
   Tensor ca({l, 3});
@@ -278,11 +287,15 @@ DeviceTensor str2msa(const Context& ctx, const DeviceWeights& w, const std::stri
   DeviceTensor dca = DeviceTensor::upload(ctx, ca);
   DeviceTensor x = msa.clone();
   {
-    DeviceTensor st = layer_norm(ctx, w, p + ".norm_state", state);
-    DeviceTensor att = masked_direct_attention(ctx, w, p + ".attn", st, layer_norm(ctx, w, p + ".norm1", msa), dca);
-    add_(ctx, x, att);
+    // The attention map is shared by all MSA rows; v, the attended values and to_out exist per block of rows.
+    const DeviceTensor att = masked_attention_probs(ctx, w, p + ".attn", layer_norm(ctx, w, p + ".norm_state", state), dca);
+    update_row_blocks(ctx, x, ck.msa_blocks, [&](const DeviceTensor& r) {
+      return masked_attention_apply(ctx, w, p + ".attn", att, layer_norm(ctx, w, p + ".norm1", r));
+    });
   }
-  add_(ctx, x, feed_forward(ctx, w, p + ".ff", layer_norm(ctx, w, p + ".norm2", x)));
+  update_row_blocks(ctx, x, ck.msa_blocks, [&](const DeviceTensor& r) {
+    return feed_forward(ctx, w, p + ".ff", layer_norm(ctx, w, p + ".norm2", r));
+  });
   return x;
 }
 
@@ -357,7 +370,7 @@ RefineGpuOutput refine_network(const Context& ctx, const DeviceWeights& w, const
 }
 
 TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const rf1::Dims& dims,
-                              const TrunkInputs& in) {
+                              const TrunkInputs& in, const Chunking& ck) {
   const int64_t n = in.msa.n_rows, l = in.msa.length;
   TRIFOLD_CHECK(static_cast<int64_t>(in.idx.size()) == l && static_cast<int64_t>(in.seq.size()) == l,
                 "trunk: seq/idx length differs from the MSA");
@@ -365,12 +378,12 @@ TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const 
   s.seq1hot = DeviceTensor::upload(ctx, one_hot_21(in.seq));
   s.msa = msa_emb(ctx, w, in.msa.tokens, n, l, in.idx);
   {
-    DeviceTensor templ = templ_emb(ctx, w, in.t1d, in.t2d, in.idx);
+    DeviceTensor templ = templ_emb(ctx, w, in.t1d, in.t2d, in.idx, ck);
     s.pair = pair_emb(ctx, w, in.seq, in.idx, templ);
   }
-  s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair);
+  s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair, ck);
   for (int i = 0; i < dims.n_module; ++i)
-    iter_block(ctx, w, "feat_extractor.iter_block_1." + std::to_string(i), dims.n_head_msa, s.msa, s.pair);
+    iter_block(ctx, w, "feat_extractor.iter_block_1." + std::to_string(i), dims.n_head_msa, s.msa, s.pair, ck);
   s.xyz = init_str(ctx, w, "feat_extractor.init_str", s.seq1hot, in.idx, s.msa, s.pair);
   return s;
 }
@@ -382,6 +395,7 @@ struct NetworkGpu::Impl {
   Context ctx;
   DeviceWeights dw;
   rf1::Dims dims;
+  Chunking chunking;
   int n_str = 0, n_ref = 0;
   std::map<std::string, Se3TransformerGpu> se3;
   static Context make_context(int device, bool tf32, size_t limit) {
@@ -411,6 +425,8 @@ NetworkGpu::NetworkGpu(const Weights& w, int device, bool allow_tf32, size_t mem
 NetworkGpu::~NetworkGpu() = default;
 
 Context& NetworkGpu::context() { return impl_->ctx; }
+void NetworkGpu::set_chunking(const Chunking& ck) { impl_->chunking = ck; }
+const Chunking& NetworkGpu::chunking() const { return impl_->chunking; }
 const DeviceWeights& NetworkGpu::weights() const { return impl_->dw; }
 const Se3TransformerGpu& NetworkGpu::se3(const std::string& prefix) const {
   auto it = impl_->se3.find(prefix);
@@ -423,23 +439,24 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   const DeviceWeights& dw = impl_->dw;
   const Weights& w = impl_->w;
   const int64_t l = in.msa.length;
-  TrunkGpuState ts = run_to_init_str(c, dw, impl_->dims, in);
+  const Chunking& ck = impl_->chunking;
+  TrunkGpuState ts = run_to_init_str(c, dw, impl_->dims, in, ck);
   DeviceTensor msa = std::move(ts.msa), pair = std::move(ts.pair);
   const DeviceTensor seq1hot = std::move(ts.seq1hot);
   Tensor xyz = std::move(ts.xyz);
   const int heads = impl_->dims.n_head_msa;
   for (int i = 0; i < impl_->n_str; ++i) {
     const std::string p = "feat_extractor.iter_block_2." + std::to_string(i);
-    iter_block(c, dw, p, heads, msa, pair);
+    iter_block(c, dw, p, heads, msa, pair, ck);
     Str2StrGpuOutput o = str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot,
                                  in.idx, e2e::str_block_top_k(i));
     xyz = std::move(o.xyz);
-    msa = str2msa(c, dw, p + ".str2msa", msa, xyz, o.state);
+    msa = str2msa(c, dw, p + ".str2msa", msa, xyz, o.state, ck);
   }
   e2e::TrunkOutputs out;
   {
     const std::string p = "feat_extractor.final";
-    iter_block(c, dw, p, heads, msa, pair);
+    iter_block(c, dw, p, heads, msa, pair, ck);
     Str2StrGpuOutput o =
         str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot, in.idx, 32);
     out.lddt = linear(c, dw, p + ".pred_lddt", layer_norm(c, dw, p + ".norm_state", o.state)).download();
@@ -449,7 +466,7 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   out.node = slice_rows(c, msa, 0, 1).download();
   out.node.reshape({l, msa.dim(2)});
   msa = DeviceTensor();
-  DeviceDistance h = distance_network(c, dw, "c6d_predictor", pair);
+  DeviceDistance h = distance_network(c, dw, "c6d_predictor", pair, ck);
   pair = DeviceTensor();
   out.heads.dist = h.dist.download();
   out.heads.omega = h.omega.download();

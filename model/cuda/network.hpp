@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "model/chunking.hpp"
 #include "model/cuda/ops.hpp"
 #include "model/cuda/se3_layers.hpp"
 #include "model/e2e/network.hpp"
@@ -22,8 +23,9 @@ namespace trifold::model::cuda {
 DeviceTensor msa_emb(const Context& ctx, const DeviceWeights& w, const std::vector<int32_t>& msa, int64_t n,
                      int64_t l, const std::vector<int32_t>& idx);
 // t1d [T, L, 3], t2d [T, L, L, 10] (host) -> [L, L, d_templ].
+// ck: model/chunking.hpp's blocks (here: pair_blocks for the template axial encoder).
 DeviceTensor templ_emb(const Context& ctx, const DeviceWeights& w, const Tensor& t1d, const Tensor& t2d,
-                       const std::vector<int32_t>& idx);
+                       const std::vector<int32_t>& idx, const Chunking& ck = {});
 DeviceTensor pair_emb(const Context& ctx, const DeviceWeights& w, const std::vector<int32_t>& seq,
                       const std::vector<int32_t>& idx, const DeviceTensor& templ);
 // rf1::transformer_conv: x [L, C], edge [L, L, C_e] -> [L, heads·C].
@@ -36,8 +38,9 @@ Tensor init_str(const Context& ctx, const DeviceWeights& w, const std::string& p
 struct DeviceDistance {
   DeviceTensor dist, omega, theta, phi, prob_s;
 };
+// ck.pair_blocks: the ResNets' 3×3 convolutions in row blocks.
 DeviceDistance distance_network(const Context& ctx, const DeviceWeights& w, const std::string& p,
-                                const DeviceTensor& pair);
+                                const DeviceTensor& pair, const Chunking& ck = {});
 
 // se3::str2str with the SE(3) stack `net` (made from the CPU SE3Transformer of p + ".se3."): xyz [L, 3, 3] host.
 struct Str2StrGpuOutput {
@@ -47,9 +50,10 @@ struct Str2StrGpuOutput {
 Str2StrGpuOutput str2str(const Context& ctx, const DeviceWeights& w, const std::string& p,
                          const Se3TransformerGpu& net, const Se3Config& cfg, const DeviceTensor& msa, const DeviceTensor& pair,
                          const Tensor& xyz, const DeviceTensor& seq1hot, const std::vector<int32_t>& idx, int top_k);
-// e2e::str2msa: msa [N, L, d], xyz [L, 3, 3] host, state [L, d_state] -> new msa.
+// e2e::str2msa: msa [N, L, d], xyz [L, 3, 3] host, state [L, d_state] -> new msa. ck.msa_blocks: the attended
+// values, to_out and the feed-forward per block of MSA rows (the attention map is computed once).
 DeviceTensor str2msa(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& msa,
-                     const Tensor& xyz, const DeviceTensor& state);
+                     const Tensor& xyz, const DeviceTensor& state, const Chunking& ck = {});
 // se3::regen_network: node [L, d_node], edge [L, L, 128] -> xyz [L, 3, 3] host, state [L, d_state].
 void regen_network(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& node,
                    const DeviceTensor& edge, const DeviceTensor& seq1hot, const std::vector<int32_t>& idx, Tensor& xyz,
@@ -71,7 +75,7 @@ struct TrunkGpuState {
   Tensor xyz;                       // [L, 3, 3] host
 };
 TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const rf1::Dims& dims,
-                              const TrunkInputs& in);
+                              const TrunkInputs& in, const Chunking& ck = {});
 
 // ---- the network ----
 class NetworkGpu {
@@ -92,6 +96,10 @@ class NetworkGpu {
 
   Context& context();
   const DeviceWeights& weights() const;
+  // The block decomposition used by trunk() (model/chunking.hpp; default: none). Chosen by the memory planner
+  // (model/memory_plan.hpp) from a device-memory budget; results do not depend on it beyond fp32 rounding.
+  void set_chunking(const Chunking& ck);
+  const Chunking& chunking() const;
   // The uploaded SE(3) stacks: "feat_extractor.iter_block_2.<i>.str2str", "feat_extractor.final.str2str",
   // "refine.refine_net.<m>".
   const Se3TransformerGpu& se3(const std::string& prefix) const;

@@ -13,43 +13,48 @@ void tap_out(const Tap& tap, const std::string& p, const Tensor& t, const char* 
   if (tap) tap(p + "/" + slot, t);
 }
 
-// Pre-LN EncoderLayer with a Performer over axis 1 of x [A, n, d].
-Tensor performer_encoder_layer(const Weights& w, const std::string& p, const Tensor& x) {
-  Tensor y = x;
-  cpu::add_(y, performer(w, p + ".attn", layer_norm(w, p + ".norm1", x)));
-  cpu::add_(y, feed_forward(w, p + ".ff", layer_norm(w, p + ".norm2", y)));
-  return y;
-}
-
 }  // namespace
 
-Tensor axial_encoder_layer(const Weights& w, const std::string& p, const Tensor& x) {
+Tensor axial_encoder_layer(const Weights& w, const std::string& p, const Tensor& x, const Chunking& ck) {
+  // Rows (attn_L, along axis 1) are independent per first-axis index and LayerNorm/FeedForward per position, so
+  // each step runs on blocks of first-axis rows; the column step (attn_N) runs on the transposed map, where
+  // columns are rows: y += (Performer(LN2(y)ᵀ))ᵀ is yᵀ += Performer(LN2(yᵀ)), transposed back (bitwise equal).
+  const int64_t blocks = ck.pair_blocks;
   Tensor y = x;
-  cpu::add_(y, performer(w, p + ".attn_L", layer_norm(w, p + ".norm1", y)));
-  Tensor t = cpu::transpose01(layer_norm(w, p + ".norm2", y));
-  cpu::add_(y, cpu::transpose01(performer(w, p + ".attn_N", t)));
-  cpu::add_(y, feed_forward(w, p + ".ff", layer_norm(w, p + ".norm3", y)));
+  update_row_blocks(y, blocks, [&](const Tensor& r) { return performer(w, p + ".attn_L", layer_norm(w, p + ".norm1", r)); });
+  Tensor yt = cpu::transpose01(y);
+  y = Tensor();
+  update_row_blocks(yt, blocks, [&](const Tensor& r) { return performer(w, p + ".attn_N", layer_norm(w, p + ".norm2", r)); });
+  y = cpu::transpose01(yt);
+  yt = Tensor();
+  update_row_blocks(y, blocks, [&](const Tensor& r) { return feed_forward(w, p + ".ff", layer_norm(w, p + ".norm3", r)); });
   return y;
 }
 
-Tensor msa2msa(const Weights& w, const std::string& p, const Tensor& msa, int heads, Tensor* att, const Tap& tap) {
-  // Row step: soft-tied attention along L (EncoderLayer, use_tied).
+Tensor msa2msa(const Weights& w, const std::string& p, const Tensor& msa, int heads, Tensor* att, const Tap& tap,
+               const Chunking& ck) {
+  // Row step: soft-tied attention along L (EncoderLayer, use_tied), in groups of heads; FeedForward per MSA row.
   const std::string e1 = p + ".encoder_1.layers.0";
   Tensor x = msa;
-  cpu::add_(x, soft_tied_attention(w, e1 + ".attn", layer_norm(w, e1 + ".norm1", msa), heads, att));
-  cpu::add_(x, feed_forward(w, e1 + ".ff", layer_norm(w, e1 + ".norm2", x)));
+  cpu::add_(x, soft_tied_attention(w, e1 + ".attn", layer_norm(w, e1 + ".norm1", msa), heads, att, ck.tied_heads));
+  update_row_blocks(x, ck.msa_blocks, [&](const Tensor& r) { return feed_forward(w, e1 + ".ff", layer_norm(w, e1 + ".norm2", r)); });
   tap_out(tap, e1, x);
-  // Column step: Performer along N for each residue.
+  // Column step: Performer along N for each residue (pre-LN EncoderLayer), in blocks of residues.
+  const std::string e2 = p + ".encoder_2.layers.0";
   Tensor xt = cpu::transpose01(x);  // [L, N, d]
-  xt = performer_encoder_layer(w, p + ".encoder_2.layers.0", xt);
-  tap_out(tap, p + ".encoder_2.layers.0", xt);
+  x = Tensor();
+  update_row_blocks(xt, ck.msa_blocks, [&](const Tensor& r) { return performer(w, e2 + ".attn", layer_norm(w, e2 + ".norm1", r)); });
+  update_row_blocks(xt, ck.msa_blocks, [&](const Tensor& r) { return feed_forward(w, e2 + ".ff", layer_norm(w, e2 + ".norm2", r)); });
+  tap_out(tap, e2, xt);
   return cpu::transpose01(xt);
 }
 
 Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const Tensor& pair, const Tensor& att,
-                const Tap& tap) {
+                const Tap& tap, const Chunking& ck) {
   const int64_t n = msa.dim(0), l = msa.dim(1);
-  Tensor xd = layer_norm(w, p + ".norm_down", linear(w, p + ".proj_1", layer_norm(w, p + ".norm_1", msa)));  // [N,L,P]
+  Tensor xd = map_row_blocks(n, ck.msa_blocks, [&](int64_t r0, int64_t nr) {  // [N, L, P], per MSA row
+    return layer_norm(w, p + ".norm_down", linear(w, p + ".proj_1", layer_norm(w, p + ".norm_1", slice_rows(msa, r0, nr))));
+  });
   const int64_t pd = xd.dim(2);
   Tensor sw = sequence_weight(w, p + ".encoder", xd, 1);  // [L, 1, N]
   Tensor xw({n, l, pd});                                  // w[l, n]·x[n, l, :]
@@ -90,32 +95,40 @@ Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const
       f[i * 2 * pd + c] = s;
       f[i * 2 * pd + pd + c] = xd[i * pd + c];
     }
-  Tensor po = layer_norm(w, p + ".norm_orig", pair);
-  Tensor pn = layer_norm(w, p + ".norm_new", pair_new);
-  const int64_t dp = po.dim(2), dn = pn.dim(2), h = att.dim(2);
+  // The concatenation [pair LN, new pair LN, f_i, f_j, att] and the update ResNet's leading 1×1 conv are
+  // per position: both run in blocks of query rows i, so the [L, L, ~700] concatenation is never whole.
+  const int64_t dp = pair.dim(2), dn = pair_new.dim(2), h = att.dim(2);
   const int64_t ctot = dp + dn + 4 * pd + h;
-  Tensor cat({l, l, ctot});
+  const std::string up = p + ".update";
+  const bool first_conv = residual_network_has_first_conv(w, up);
+  Tensor y = map_row_blocks(l, ck.pair_blocks, [&](int64_t i0, int64_t ni) {
+    Tensor po = layer_norm(w, p + ".norm_orig", slice_rows(pair, i0, ni));
+    Tensor pn = layer_norm(w, p + ".norm_new", slice_rows(pair_new, i0, ni));
+    Tensor cat({ni, l, ctot});
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < l; ++i)
-    for (int64_t j = 0; j < l; ++j) {
-      float* dst = cat.data() + (i * l + j) * ctot;
-      const int64_t ij = i * l + j;
-      std::memcpy(dst, po.data() + ij * dp, sizeof(float) * static_cast<size_t>(dp));
-      std::memcpy(dst + dp, pn.data() + ij * dn, sizeof(float) * static_cast<size_t>(dn));
-      std::memcpy(dst + dp + dn, f.data() + i * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
-      std::memcpy(dst + dp + dn + 2 * pd, f.data() + j * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
-      std::memcpy(dst + dp + dn + 4 * pd, att.data() + ij * h, sizeof(float) * static_cast<size_t>(h));
-    }
-  po = Tensor();
-  pn = Tensor();
-  return residual_network(w, p + ".update", cat);
+    for (int64_t i = 0; i < ni; ++i)
+      for (int64_t j = 0; j < l; ++j) {
+        float* dst = cat.data() + (i * l + j) * ctot;
+        const int64_t ij = i * l + j, gij = (i0 + i) * l + j;
+        std::memcpy(dst, po.data() + ij * dp, sizeof(float) * static_cast<size_t>(dp));
+        std::memcpy(dst + dp, pn.data() + ij * dn, sizeof(float) * static_cast<size_t>(dn));
+        std::memcpy(dst + dp + dn, f.data() + (i0 + i) * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
+        std::memcpy(dst + dp + dn + 2 * pd, f.data() + j * 2 * pd, sizeof(float) * static_cast<size_t>(2 * pd));
+        std::memcpy(dst + dp + dn + 4 * pd, att.data() + gij * h, sizeof(float) * static_cast<size_t>(h));
+      }
+    if (!first_conv) return cat;
+    const std::string c0 = up + ".layer.0";
+    return cpu::conv2d(cat, w.get(c0 + ".weight"), w.has(c0 + ".bias") ? &w.get(c0 + ".bias") : nullptr);
+  });
+  pair_new = Tensor();
+  return residual_network_after_first_conv(w, up, std::move(y), ck);
 }
 
-Tensor pair2pair(const Weights& w, const std::string& p, const Tensor& pair) {
-  return axial_encoder_layer(w, p + ".encoder.layers.0", pair);
+Tensor pair2pair(const Weights& w, const std::string& p, const Tensor& pair, const Chunking& ck) {
+  return axial_encoder_layer(w, p + ".encoder.layers.0", pair, ck);
 }
 
-Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa) {
+Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa, const Chunking& ck) {
   const std::string e = p + ".encoder.layers.0";
   Tensor sym = pair;
   const int64_t l = pair.dim(0), c = pair.dim(2);
@@ -123,24 +136,33 @@ Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, cons
   for (int64_t i = 0; i < l; ++i)
     for (int64_t j = 0; j < l; ++j)
       for (int64_t k = 0; k < c; ++k) sym[(i * l + j) * c + k] = 0.5f * (pair[(i * l + j) * c + k] + pair[(j * l + i) * c + k]);
-  Tensor src = layer_norm(w, e + ".norm", sym);
+  // Attention logits per position (LN + proj_pair), in row blocks; then the attention per block of MSA rows
+  // (each row attends with the same map), and the FeedForward per MSA row.
+  Tensor logits = map_row_blocks(l, ck.pair_blocks, [&](int64_t i0, int64_t ni) {
+    return linear(w, e + ".attn.proj_pair", layer_norm(w, e + ".norm", slice_rows(sym, i0, ni)));
+  });
   sym = Tensor();
+  const Tensor probs = direct_attention_probs(logits);
+  logits = Tensor();
   Tensor x = msa;
-  cpu::add_(x, direct_attention(w, e + ".attn", src, layer_norm(w, e + ".norm1", msa)));
-  cpu::add_(x, feed_forward(w, e + ".ff", layer_norm(w, e + ".norm2", x)));
+  update_row_blocks(x, ck.msa_blocks, [&](const Tensor& r) {
+    return direct_attention_apply(w, e + ".attn", probs, layer_norm(w, e + ".norm1", r));
+  });
+  update_row_blocks(x, ck.msa_blocks, [&](const Tensor& r) { return feed_forward(w, e + ".ff", layer_norm(w, e + ".norm2", r)); });
   return x;
 }
 
-void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap) {
+void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap,
+                const Chunking& ck) {
   Tensor att;
-  msa = msa2msa(w, p + ".msa2msa", msa, d.n_head_msa, &att, tap);
+  msa = msa2msa(w, p + ".msa2msa", msa, d.n_head_msa, &att, tap, ck);
   tap_out(tap, p + ".msa2msa", msa);
   tap_out(tap, p + ".msa2msa", att, "out1");
-  pair = msa2pair(w, p + ".msa2pair", msa, pair, att, tap);
+  pair = msa2pair(w, p + ".msa2pair", msa, pair, att, tap, ck);
   tap_out(tap, p + ".msa2pair", pair);
-  pair = pair2pair(w, p + ".pair2pair", pair);
+  pair = pair2pair(w, p + ".pair2pair", pair, ck);
   tap_out(tap, p + ".pair2pair", pair);
-  msa = pair2msa(w, p + ".pair2msa", pair, msa);
+  msa = pair2msa(w, p + ".pair2msa", pair, msa, ck);
   tap_out(tap, p + ".pair2msa", msa);
 }
 

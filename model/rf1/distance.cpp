@@ -4,7 +4,8 @@
 
 namespace trifold::model::rf1 {
 
-DistanceOutputs distance_network(const Weights& w, const std::string& p, const Tensor& pair, const Tap& tap) {
+DistanceOutputs distance_network(const Weights& w, const std::string& p, const Tensor& pair, const Tap& tap,
+                                 const Chunking& ck) {
   Tensor x = linear(w, p + ".proj", layer_norm(w, p + ".norm", pair));
   if (tap) tap(p + ".proj/out0", x);
   const int64_t l = x.dim(0), c = x.dim(2);
@@ -14,11 +15,11 @@ DistanceOutputs distance_network(const Weights& w, const std::string& p, const T
     for (int64_t j = 0; j < l; ++j)
       for (int64_t k = 0; k < c; ++k) xs[(i * l + j) * c + k] = 0.5f * (x[(i * l + j) * c + k] + x[(j * l + i) * c + k]);
   DistanceOutputs o;
-  o.dist = residual_network(w, p + ".resnet_dist", xs);
-  o.omega = residual_network(w, p + ".resnet_omega", xs);
+  o.dist = residual_network(w, p + ".resnet_dist", xs, ck);
+  o.omega = residual_network(w, p + ".resnet_omega", xs, ck);
   xs = Tensor();
-  o.theta = residual_network(w, p + ".resnet_theta", x);
-  o.phi = residual_network(w, p + ".resnet_phi", x);
+  o.theta = residual_network(w, p + ".resnet_theta", x, ck);
+  o.phi = residual_network(w, p + ".resnet_phi", x, ck);
   Tensor sd = cpu::softmax(o.dist, -1), so = cpu::softmax(o.omega, -1), st = cpu::softmax(o.theta, -1),
          sp = cpu::softmax(o.phi, -1);
   o.prob_s = cpu::concat({&sd, &so, &st, &sp}, -1);

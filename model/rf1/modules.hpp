@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/chunking.hpp"
 #include "model/tensor.hpp"
 #include "model/weights.hpp"
 
@@ -44,26 +45,56 @@ Tensor performer(const Weights& w, const std::string& p, const Tensor& x);
 // SequenceWeight: x [N, L, d] -> w [L, heads, N], softmax over N of (to_query(x_0)·to_key(x_n))/sqrt(d/heads).
 Tensor sequence_weight(const Weights& w, const std::string& p, const Tensor& x, int heads);
 // SoftTiedMultiheadAttention: x [N, L, d] -> out [N, L, d] and att = ½(A+Aᵀ) as [L, L, heads].
-Tensor soft_tied_attention(const Weights& w, const std::string& p, const Tensor& x, int heads, Tensor* att);
+// head_group (model::Chunking::tied_heads): heads per group, 0 = all at once; groups give the same result.
+Tensor soft_tied_attention(const Weights& w, const std::string& p, const Tensor& x, int heads, Tensor* att,
+                           int64_t head_group = 0);
 // DirectMultiheadAttention (Pair2MSA): pair [L, L, d_pair] (normalised), msa [N, L, d] (normalised)
 // -> [N, L, d]; softmax over the first residue axis; channel c belongs to head c mod heads.
 Tensor direct_attention(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa);
+// Its two halves: logits [L, L, H] (proj_pair of the normalised pair) -> head-major probabilities [H, L, L]
+// (softmax over the first residue axis); then probabilities and msa [n, L, d] (any number n of MSA rows: the
+// rows are independent) -> [n, L, d].
+Tensor direct_attention_probs(const Tensor& logits);
+Tensor direct_attention_apply(const Weights& w, const std::string& p, const Tensor& probs, const Tensor& msa);
 
 // ---- ResNet on channel-last maps (resnet.cpp)
-Tensor res_block_2d(const Weights& w, const std::string& p, const Tensor& x);        // x [L, L, C]
-Tensor residual_network(const Weights& w, const std::string& p, const Tensor& x);    // p = "...update" etc.
+// ck.pair_blocks: each 3×3 convolution in row blocks (conv3x3_rows); InstanceNorm always over the whole map.
+Tensor res_block_2d(const Weights& w, const std::string& p, const Tensor& x, const Chunking& ck = {});  // x [L, L, C]
+Tensor residual_network(const Weights& w, const std::string& p, const Tensor& x, const Chunking& ck = {});
+// The same network after its first layer: y = the output of the leading 1×1 conv (p.layer.0) when the network
+// has one (then IN, ELU, ResBlock2D, final conv follow), else the ResBlock2D's input.
+Tensor residual_network_after_first_conv(const Weights& w, const std::string& p, Tensor y, const Chunking& ck = {});
+// True when the network starts with a 1×1 conv (in channels != block channels).
+bool residual_network_has_first_conv(const Weights& w, const std::string& p);
+
+// ---- row blocks (chunks.cpp): the decomposition of model/chunking.hpp on host tensors
+// Rows [r0, r0 + n) of axis 0 (a copy).
+Tensor slice_rows(const Tensor& x, int64_t r0, int64_t n);
+// fn(r0, nr) for consecutive blocks covering [0, rows) in `blocks` blocks, stacked along axis 0 (one block:
+// fn(0, rows) itself).
+Tensor map_row_blocks(int64_t rows, int64_t blocks, const std::function<Tensor(int64_t r0, int64_t nr)>& fn);
+// x[r0 : r0 + nr] += fn(x[r0 : r0 + nr]) per block (one block: x += fn(x)). fn's result has the slice's shape.
+void update_row_blocks(Tensor& x, int64_t blocks, const std::function<Tensor(const Tensor&)>& fn);
+// 3×3 "same" conv of x [H, W, C] (cpu::conv2d semantics) in row blocks: each block convolves its rows plus a
+// one-row halo from x and keeps its own rows.
+Tensor conv3x3_rows(const Tensor& x, const Tensor& weight, const Tensor* bias, int64_t blocks);
 
 // ---- encoder layers and the 2-track block (blocks.cpp)
 // AxialEncoderLayer with Performer rows (attn_L, along axis 1) then columns (attn_N, along axis 0): x [A, B, d].
-Tensor axial_encoder_layer(const Weights& w, const std::string& p, const Tensor& x);
+// ck.pair_blocks: each step in row blocks (the column step on the transposed map).
+Tensor axial_encoder_layer(const Weights& w, const std::string& p, const Tensor& x, const Chunking& ck = {});
 // MSA2MSA: msa [N, L, d] -> msa, att [L, L, heads].
-Tensor msa2msa(const Weights& w, const std::string& p, const Tensor& msa, int heads, Tensor* att, const Tap& tap = {});
+// ck: the block decomposition of model/chunking.hpp (default: none); the results do not depend on it beyond
+// fp32 summation order.
+Tensor msa2msa(const Weights& w, const std::string& p, const Tensor& msa, int heads, Tensor* att, const Tap& tap = {},
+               const Chunking& ck = {});
 Tensor msa2pair(const Weights& w, const std::string& p, const Tensor& msa, const Tensor& pair, const Tensor& att,
-                const Tap& tap = {});
-Tensor pair2pair(const Weights& w, const std::string& p, const Tensor& pair);
-Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa);
+                const Tap& tap = {}, const Chunking& ck = {});
+Tensor pair2pair(const Weights& w, const std::string& p, const Tensor& pair, const Chunking& ck = {});
+Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, const Tensor& msa, const Chunking& ck = {});
 // IterBlock: (msa, pair) updated in place.
-void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap = {});
+void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap = {},
+                const Chunking& ck = {});
 
 // ---- embeddings (embeddings.cpp)
 // msa tokens [N·L] row-major -> [N, L, d_msa].
@@ -90,6 +121,7 @@ struct DistanceOutputs {
   Tensor dist, omega, theta, phi;  // logits [L, L, bins] (37, 37, 37, 19), channel last
   Tensor prob_s;                   // [L, L, 130]: softmax over bins of each head, concatenated
 };
-DistanceOutputs distance_network(const Weights& w, const std::string& p, const Tensor& pair, const Tap& tap = {});
+DistanceOutputs distance_network(const Weights& w, const std::string& p, const Tensor& pair, const Tap& tap = {},
+                                 const Chunking& ck = {});
 
 }  // namespace trifold::model::rf1

@@ -78,7 +78,7 @@ TEST_P(CudaRf1, EachModuleOfIterBlock) {
   Tensor p1 = rf1::msa2pair(w_, p_ + ".msa2pair", m1, pair, att);
   expect_match("msa2pair (incl. ResNet update)", gpu::msa2pair(c, *dw_, p_ + ".msa2pair", dm1, dpair, dattc), p1);
   // The same with the coevolution tensor in blocks of 5 query rows (4 full blocks and one of 3).
-  expect_match("msa2pair, 5-row blocks", gpu::msa2pair(c, *dw_, p_ + ".msa2pair", dm1, dpair, dattc, 5), p1);
+  expect_match("msa2pair, 5-row blocks", gpu::msa2pair(c, *dw_, p_ + ".msa2pair", dm1, dpair, dattc, Chunking{1, 1, 0, 5}), p1);
   gpu::DeviceTensor dp1 = gpu::DeviceTensor::upload(c, p1);
   Tensor p2 = rf1::pair2pair(w_, p_ + ".pair2pair", p1);
   expect_match("pair2pair", gpu::pair2pair(c, *dw_, p_ + ".pair2pair", dp1), p2);
