@@ -9,6 +9,7 @@ int run_score(const std::vector<std::string>& args);    // tools/cmd_score.cpp
 int run_bench(const std::vector<std::string>& args);    // tools/cmd_bench.cpp
 int run_convert(const std::vector<std::string>& args);  // tools/cmd_convert.cpp
 int run_info(const std::vector<std::string>& args);     // tools/cmd_info.cpp
+int run_plan(const std::vector<std::string>& args);     // tools/cmd_plan.cpp
 int run_msa(const std::vector<std::string>& args);      // tools/cmd_msa.cpp
 
 const std::vector<Command>& commands() {
@@ -20,6 +21,7 @@ const std::vector<Command>& commands() {
       {"bench", "benchmarks (trifold bench --help lists them)", run_bench},
       {"convert", "official PyTorch checkpoint (or --random) -> TriFold HDF5 weights", run_convert},
       {"info", "architecture, hyper-parameters and parameter count of a weight file", run_info},
+      {"plan", "GPU device-memory plan for lengths and MSA depth: estimated peak, chunking, or crops", run_plan},
   };
   return table;
 }

@@ -127,14 +127,15 @@ DeviceTensor layer_norm_torch(const Context& ctx, const DeviceTensor& x, const D
   return y;
 }
 
-DeviceTensor instance_norm(const Context& ctx, const DeviceTensor& x, const DeviceTensor& gamma,
-                           const DeviceTensor& beta, float eps) {
+namespace {
+// y = InstanceNorm(x); y may be x (each element is read once, by the thread that writes it).
+void launch_instance_norm(const Context& ctx, const DeviceTensor& x, float* y, const DeviceTensor& gamma,
+                          const DeviceTensor& beta, float eps) {
   same_context(ctx, x, "instance_norm");
   TRIFOLD_CHECK(x.ndim() == 3, "instance_norm: input must be [H, W, C], got " + shape_str(x.shape()));
   const int64_t hw = x.dim(0) * x.dim(1), c = x.dim(2);
   TRIFOLD_CHECK(gamma.numel() == c && beta.numel() == c, "instance_norm: parameter size mismatch");
-  DeviceTensor y(ctx, x.shape(), false);
-  if (c == 0) return y;
+  if (c == 0) return;
   cudaStream_t s = stream_of(ctx);
   Scratch<double> part(ctx, kChunks * c), mean(ctx, c), var(ctx, c);
   const dim3 grid(static_cast<unsigned>((c + 127) / 128), static_cast<unsigned>(kChunks));
@@ -147,11 +148,23 @@ DeviceTensor instance_norm(const Context& ctx, const DeviceTensor& x, const Devi
   inorm_merge_kernel<<<grid_for(c, 128), 128, 0, s>>>(part.get(), var.get(), hw, c);
   TRIFOLD_CUDA_LAUNCH_CHECK(inorm_merge_kernel, ctx);
   if (hw > 0) {
-    inorm_apply_kernel<<<grid_for(hw * c), 256, 0, s>>>(x.device_data(), y.device_data(), mean.get(), var.get(),
+    inorm_apply_kernel<<<grid_for(hw * c), 256, 0, s>>>(x.device_data(), y, mean.get(), var.get(),
                                                         gamma.device_data(), beta.device_data(), hw, c, eps);
     TRIFOLD_CUDA_LAUNCH_CHECK(inorm_apply_kernel, ctx);
   }
+}
+}  // namespace
+
+DeviceTensor instance_norm(const Context& ctx, const DeviceTensor& x, const DeviceTensor& gamma,
+                           const DeviceTensor& beta, float eps) {
+  DeviceTensor y(ctx, x.shape(), false);
+  launch_instance_norm(ctx, x, y.device_data(), gamma, beta, eps);
   return y;
+}
+
+void instance_norm_(const Context& ctx, DeviceTensor& x, const DeviceTensor& gamma, const DeviceTensor& beta,
+                    float eps) {
+  launch_instance_norm(ctx, x, x.device_data(), gamma, beta, eps);
 }
 
 }  // namespace trifold::model::cuda

@@ -155,6 +155,8 @@ DeviceTensor layer_norm_torch(const Context& ctx, const DeviceTensor& x, const D
 // InstanceNorm2d(affine) on x [H, W, C]: statistics per channel over H·W (biased variance).
 DeviceTensor instance_norm(const Context& ctx, const DeviceTensor& x, const DeviceTensor& gamma,
                            const DeviceTensor& beta, float eps = 1e-6f);
+void instance_norm_(const Context& ctx, DeviceTensor& x, const DeviceTensor& gamma, const DeviceTensor& beta,
+                    float eps = 1e-6f);  // in place (same arithmetic)
 
 // ---------------------------------------------------------------- pointwise and layout (basic.cu)
 void relu_(const Context& ctx, DeviceTensor& x);

@@ -81,8 +81,9 @@ DeviceTensor conv(const Context& ctx, const DeviceWeights& w, const std::string&
   return conv2d(ctx, x, w.get(p + ".weight"), w.find(p + ".bias"));
 }
 
-DeviceTensor inorm(const Context& ctx, const DeviceWeights& w, const std::string& p, const DeviceTensor& x) {
-  return instance_norm(ctx, x, w.get(p + ".weight"), w.get(p + ".bias"), 1e-6f);
+// In place: the ResNets never need the un-normalised map again (one [L, L, C] less at the peak).
+void inorm_(const Context& ctx, const DeviceWeights& w, const std::string& p, DeviceTensor& x) {
+  instance_norm_(ctx, x, w.get(p + ".weight"), w.get(p + ".bias"), 1e-6f);
 }
 
 }  // namespace
@@ -156,9 +157,11 @@ DeviceTensor res_block_2d(const Context& ctx, const DeviceWeights& w, const std:
   auto conv3 = [&](const std::string& c, const DeviceTensor& in) {
     return conv3x3_rows(ctx, in, w.get(c + ".weight"), w.find(c + ".bias"), ck.pair_blocks);
   };
-  DeviceTensor y = inorm(ctx, w, p + ".layer.1", conv3(p + ".layer.0", x));
+  DeviceTensor y = conv3(p + ".layer.0", x);
+  inorm_(ctx, w, p + ".layer.1", y);
   elu_(ctx, y);
-  y = inorm(ctx, w, p + ".layer.5", conv3(p + ".layer.4", y));
+  y = conv3(p + ".layer.4", y);
+  inorm_(ctx, w, p + ".layer.5", y);
   add_(ctx, y, x);
   elu_(ctx, y);
   return y;
@@ -172,7 +175,7 @@ DeviceTensor residual_after_first_conv(const Context& ctx, const DeviceWeights& 
                                        DeviceTensor y, const Chunking& ck) {
   int i = 0;
   if (has_first_conv(w, p)) {
-    y = inorm(ctx, w, p + ".layer.1", y);
+    inorm_(ctx, w, p + ".layer.1", y);
     elu_(ctx, y);
     i = 3;
   }

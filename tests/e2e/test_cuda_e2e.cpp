@@ -161,6 +161,12 @@ TEST_P(CudaE2eModules, DistanceHeads) {
   expect_match("distance theta", g.theta, o.theta);
   expect_match("distance phi", g.phi, o.phi);
   expect_match("distance prob_s", g.prob_s, o.prob_s);
+  // The ResNets' 3×3 convolutions in 5 row blocks (5 + 5 + 5 + 5 + 3 rows, one-row halos; InstanceNorm over the
+  // whole map): same result (model::Chunking).
+  gpu::DeviceDistance gc = gpu::distance_network(*ctx_, *dw_, "c6d_predictor", up(pair), Chunking{1, 5, 0, 0});
+  expect_match("distance dist, 5 row blocks", gc.dist, o.dist);
+  expect_match("distance phi, 5 row blocks", gc.phi, o.phi);
+  expect_match("distance prob_s, 5 row blocks", gc.prob_s, o.prob_s);
 }
 
 TEST_P(CudaE2eModules, Str2StrAndStr2Msa) {
@@ -180,6 +186,10 @@ TEST_P(CudaE2eModules, Str2StrAndStr2Msa) {
   }
   const Tensor state = random_tensor({l_, cfg.l0_out_features}, 17);
   expect_match("str2msa", gpu::str2msa(c, *dw_, p + ".str2msa", up(msa), xyz, up(state)),
+               e2e::str2msa(w_, p + ".str2msa", msa, xyz, state));
+  // In 4 blocks of MSA rows (3 + 2 + 2 + 2 of N = 9; model::Chunking): same result.
+  expect_match("str2msa, 4 MSA row blocks",
+               gpu::str2msa(c, *dw_, p + ".str2msa", up(msa), xyz, up(state), Chunking{4, 1, 0, 0}),
                e2e::str2msa(w_, p + ".str2msa", msa, xyz, state));
 }
 

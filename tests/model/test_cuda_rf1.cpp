@@ -96,6 +96,35 @@ TEST_P(CudaRf1, WholeIterBlock) {
   expect_match("iter_block pair", dpair, pair);
 }
 
+// The memory-bounded decomposition (model/chunking.hpp) at block sizes that force several blocks of every kind:
+// N = 9 MSA rows in 4 blocks (3 + 2 + 2 + 2), L = 23 pair rows in 5 blocks (5 + 5 + 5 + 5 + 3; the 3×3 convs'
+// halo rows cross every block edge), soft-tied heads in groups of 3 (tiny 4 heads: 3 + 1; small 7: 3 + 3 + 1),
+// coevolution rows in blocks of 4 — on the GPU, against the unchunked CPU modules; same tolerance as above.
+TEST_P(CudaRf1, ChunkedModulesMatchCpu) {
+  const Chunking ck{4, 5, 3, 4};
+  Tensor msa = random_tensor({n_, l_, d_.d_msa}, 6), pair = random_tensor({l_, l_, d_.d_pair}, 7);
+  gpu::Context& c = *ctx_;
+  gpu::DeviceTensor dmsa = gpu::DeviceTensor::upload(c, msa), dpair = gpu::DeviceTensor::upload(c, pair);
+  Tensor att;
+  Tensor m1 = rf1::msa2msa(w_, p_ + ".msa2msa", msa, d_.n_head_msa, &att);
+  gpu::DeviceTensor datt;
+  expect_match("msa2msa chunked", gpu::msa2msa(c, *dw_, p_ + ".msa2msa", dmsa, d_.n_head_msa, &datt, ck), m1);
+  expect_match("msa2msa att chunked", datt, att);
+  gpu::DeviceTensor dm1 = gpu::DeviceTensor::upload(c, m1), dattc = gpu::DeviceTensor::upload(c, att);
+  Tensor p1 = rf1::msa2pair(w_, p_ + ".msa2pair", m1, pair, att);
+  expect_match("msa2pair chunked", gpu::msa2pair(c, *dw_, p_ + ".msa2pair", dm1, dpair, dattc, ck), p1);
+  gpu::DeviceTensor dp1 = gpu::DeviceTensor::upload(c, p1);
+  Tensor p2 = rf1::pair2pair(w_, p_ + ".pair2pair", p1);
+  expect_match("pair2pair chunked", gpu::pair2pair(c, *dw_, p_ + ".pair2pair", dp1, ck), p2);
+  gpu::DeviceTensor dp2 = gpu::DeviceTensor::upload(c, p2);
+  Tensor m2 = rf1::pair2msa(w_, p_ + ".pair2msa", p2, m1);
+  expect_match("pair2msa chunked", gpu::pair2msa(c, *dw_, p_ + ".pair2msa", dp2, dm1, ck), m2);
+  rf1::iter_block(w_, p_, d_, msa, pair);
+  gpu::iter_block(c, *dw_, p_, d_.n_head_msa, dmsa, dpair, ck);
+  expect_match("iter_block msa chunked", dmsa, msa);
+  expect_match("iter_block pair chunked", dpair, pair);
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, CudaRf1, ::testing::Values("tiny", "small"));
 
 }  // namespace
