@@ -10,6 +10,7 @@
 #include "model/e2e/network.hpp"
 #include "model/device.hpp"
 #include "model/features.hpp"
+#include "model/memory_plan.hpp"
 #include "model/weights_h5.hpp"
 #include "structure/backbone.hpp"
 #ifdef TRIFOLD_WITH_CUDA
@@ -26,7 +27,18 @@ struct NetworkOptions {
   double bfactor_scale = 100.0; // 100 (AF2/ColabFold) or 1 (reference)
   structure::OxygenPlacement oxygen = structure::OxygenPlacement::kGeometric;
   std::string device = "cpu";   // "cpu" or "cuda:N" (Settings::device)
+  double max_memory_gib = 0.0;  // Settings::max_memory_gib (cuda only)
 };
+
+#ifdef TRIFOLD_WITH_CUDA
+// Device memory kept out of the planner's budget: cuBLAS workspaces (allocated on first use, outside TriFold's
+// counters), the stream-ordered pool's rounding and fragmentation. 1 GiB plus 5 % of the rest.
+size_t device_budget(size_t usable) {
+  constexpr size_t kReserve = size_t(1) << 30;
+  if (usable <= kReserve) return 0;
+  return (usable - kReserve) / 20 * 19;
+}
+#endif
 
 // The reference runs uncropped up to this length (predict_e2e.py).
 constexpr size_t kMaxUncropped = 300;
@@ -42,6 +54,8 @@ class NetworkMethod final : public Method {
     s << "refine_iters=" << opt_.refine_iters << "\nbfactor=" << opt_.bfactor_scale
       << "\noxygen=" << (opt_.oxygen == structure::OxygenPlacement::kReference ? "reference" : "geometric") << "\n";
     if (opt_.device != "cpu") s << "device=" << opt_.device << "\n";  // CPU fingerprints unchanged
+    // The budget decides between the full length and crops (different results): part of the GPU settings.
+    if (opt_.device != "cpu" && opt_.max_memory_gib > 0.0) s << "max_memory_gib=" << opt_.max_memory_gib << "\n";
     return s.str();
   }
   Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
@@ -56,27 +70,73 @@ class NetworkMethod final : public Method {
     ro.fixed_iter = opt_.refine_iters;
     e2e::NetworkOutputs o;
     int n_crops = 0;
+    std::string memory_plan;
+    // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
+    auto crop_mode = [&](const e2e::TrunkFn& trunk, const auto& refine) {
+      e2e::CropAverage avg = e2e::run_crops(trunk, net.dims().d_msa, all);
+      n_crops = avg.n_crops;
+      o.refine = refine(avg.node, avg.prob_s);
+      o.trunk.heads.prob_s = std::move(avg.prob_s);
+      o.trunk.lddt = model::Tensor({static_cast<int64_t>(L)});  // no full-length trunk lDDT in crop mode
+    };
     const model::Device dev = model::parse_device(opt_.device);
     if (dev.kind == model::DeviceKind::Cuda) {
-      // The whole network on the GPU, never cropped (a sequence that does not fit is an out-of-memory error).
+      // The full length on the GPU when the memory planner says it fits the budget (with the chunking it
+      // chooses), else the crop mode on the GPU (model/memory_plan.hpp, docs/cuda.md "Memory").
 #ifdef TRIFOLD_WITH_CUDA
       std::lock_guard<std::mutex> lock(gpu_mutex_);
       if (!gpu_) {
         log::info("network: uploading the weights to " + dev.str() + " (" + model::cuda_device_description(dev.index) +
                   ")");
-        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index);
+        const size_t cap = static_cast<size_t>(opt_.max_memory_gib * 1024.0 * 1024.0 * 1024.0);
+        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index, false, cap);
+        // Measured once, before any forward pass has filled the allocator's cache: what TriFold may use.
+        const auto [free_b, total_b] = gpu_->context().device_memory();
+        const size_t usable = device_budget(free_b + gpu_->context().bytes_in_use());
+        budget_ = cap > 0 ? std::min(cap, usable) : usable;
+        log::info("network: device memory budget " + model::format_gib(budget_) + " (free " +
+                  model::format_gib(free_b) + " of " + model::format_gib(total_b) + " after the weights" +
+                  (cap > 0 ? ", --max-memory " + model::format_gib(cap) : std::string()) +
+                  "; 1 GiB + 5 % kept for cuBLAS workspaces and the allocator)");
       }
-      o = gpu_->forward(in, ro);
+      const model::MemoryModel mm = model::MemoryModel::from_weights(w);
+      model::MemoryProblem mp;
+      mp.length = static_cast<int64_t>(L);
+      mp.rows = in.msa.n_rows;
+      const model::MemoryPlan plan = model::plan_memory(mm, mp, budget_);
+      memory_plan = plan.summary();
+      auto gpu_refine = [&](const model::Tensor& node, const model::Tensor& prob_s) {
+        return gpu_->refine(node, prob_s, in.seq, in.idx, ro);
+      };
+      if (plan.fits) {
+        log::info("network: " + id + " L = " + std::to_string(L) + ", N = " + std::to_string(in.msa.n_rows) +
+                  ": full length on " + dev.str() + "; " + memory_plan);
+        gpu_->set_chunking(plan.chunking);
+        o = gpu_->forward(in, ro);
+      } else {
+        // Crops are unions of two 150-residue windows (≤ 300 residues) of ≤ 1000 rows.
+        model::MemoryProblem cp;
+        cp.length = std::min<int64_t>(static_cast<int64_t>(L), 300);
+        cp.rows = std::min<int64_t>(all.n_rows, 1000);
+        const model::MemoryPlan crop_plan = model::plan_memory(mm, cp, budget_);
+        if (!crop_plan.fits)
+          throw InputError("network: " + id + ": even a 300-residue crop does not fit the device memory budget (" +
+                           crop_plan.summary() + "); raise --max-memory or use --device cpu");
+        log::warn("network: " + id + " L = " + std::to_string(L) + ": the full length does not fit " + dev.str() +
+                  " (" + memory_plan + "): crop mode (150-residue windows, shift 75) on the GPU, chunking " +
+                  model::describe(crop_plan.chunking));
+        memory_plan += "; crop mode with chunking " + model::describe(crop_plan.chunking);
+        gpu_->set_chunking(crop_plan.chunking);
+        crop_mode([&](const model::TrunkInputs& t) { return gpu_->trunk(t); }, gpu_refine);
+      }
 #else
       throw InputError("--device " + opt_.device + ": this TriFold build has no CUDA backend");
 #endif
     } else if (L > kMaxUncropped) {
-      // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
-      e2e::CropAverage avg = e2e::run_crops(net, all);
-      n_crops = avg.n_crops;
-      o.refine = net.refine(avg.node, avg.prob_s, in.seq, in.idx, ro);
-      o.trunk.heads.prob_s = std::move(avg.prob_s);
-      o.trunk.lddt = model::Tensor({static_cast<int64_t>(L)});  // no full-length trunk lDDT in crop mode
+      crop_mode([&](const model::TrunkInputs& t) { return net.trunk(t); },
+                [&](const model::Tensor& node, const model::Tensor& prob_s) {
+                  return net.refine(node, prob_s, in.seq, in.idx, ro);
+                });
     } else {
       o = net.forward(in, ro);
     }
@@ -94,6 +154,7 @@ class NetworkMethod final : public Method {
     p.extra.set("refine_iterations_forced", opt_.refine_iters).set("msa_rows", in.msa.n_rows);
     double trunk_mean = 0.0;
     for (float v : o.trunk.lddt.vec()) trunk_mean += v;
+    if (!memory_plan.empty()) p.extra.set("device_memory_plan", memory_plan);
     if (n_crops > 0) p.extra.set("crops", n_crops);
     else p.extra.set("trunk_lddt_mean_raw", trunk_mean / static_cast<double>(L));
     p.extra.set("note", "backbone-only model: the refined network N, CA, C (predict_e2e _init.pdb) plus O");
@@ -142,6 +203,7 @@ class NetworkMethod final : public Method {
 #ifdef TRIFOLD_WITH_CUDA
   std::mutex gpu_mutex_;
   std::unique_ptr<model::cuda::NetworkGpu> gpu_;
+  size_t budget_ = 0;  // bytes the planner may use on the device (set with gpu_)
 #endif
 };
 
@@ -170,6 +232,7 @@ std::unique_ptr<Method> make_network_method(const Settings& s) {
     throw InputError(s.weights.string() + ": the network method needs the SE(3) blocks and the refinement module");
   NetworkOptions o;
   o.device = s.device;
+  o.max_memory_gib = s.max_memory_gib;
   for (const auto& [k, v] : s.method_options) {
     if (k == "refine_iters") {
       o.refine_iters = to_int(k, v);

@@ -31,6 +31,7 @@ struct Settings {
   int threads = 0;           // 0 = OpenMP default (does not change results: not fingerprinted)
   std::vector<std::pair<std::string, std::string>> method_options;  // name=value, method-specific
   std::string device = "cpu";  // network device: "cpu" or "cuda:N" (model::Device::str())
+  double max_memory_gib = 0.0; // cuda: cap on TriFold's device allocations (GiB); 0 = the device's free memory
 };
 
 // The method `settings` asks for: resolves "" as described above.

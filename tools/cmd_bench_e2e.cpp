@@ -27,6 +27,7 @@
 #ifdef TRIFOLD_WITH_CUDA
 #include "model/cuda/network.hpp"
 #endif
+#include "model/memory_plan.hpp"
 #include "model/weight_table.hpp"
 #include "model/weights_random.hpp"
 #include "tools/command.hpp"
@@ -104,12 +105,14 @@ bool is_oom(const std::string& m) {
 #endif
 
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
-// <peak alloc bytes> <device used bytes> <finite> <message>" on stdout.
+// <peak alloc bytes> <device used bytes> <planned peak bytes> <finite> <message>" on stdout. The chunking is the
+// memory planner's for --max-memory (else for the device's free memory), as predict --device cuda chooses it;
+// the planned peak is the planner's estimate of what peak alloc measures (model/memory_plan.hpp).
 int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l,
               double max_gib, bool trunk_only) {
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 1;
-  size_t peak = 0, used = 0;
+  size_t peak = 0, used = 0, planned = 0;
   std::string status = "ok", msg;
 #ifdef TRIFOLD_WITH_CUDA
   try {
@@ -127,6 +130,19 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
       (void)net.forward(win, wopt);
     }
     model::TrunkInputs in = random_inputs(l, n, seed);
+    {
+      const size_t cap = static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0);
+      const auto [fr, total] = net.context().device_memory();
+      const size_t budget = cap > 0 ? cap : fr + net.context().bytes_in_use();
+      model::MemoryProblem mp;
+      mp.length = l;
+      mp.rows = n;
+      const model::MemoryPlan plan = model::plan_memory(model::MemoryModel::from_weights(w), mp, budget);
+      net.set_chunking(plan.chunking);
+      planned = plan.estimate.peak_bytes;
+      std::printf("TRIFOLD_PLAN %s\n", plan.summary().c_str());
+      std::fflush(stdout);
+    }
     net.context().synchronize();
     net.context().reset_peak();
     const auto t0 = std::chrono::steady_clock::now();
@@ -166,8 +182,8 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
-  std::printf("TRIFOLD_ROW %s %.3f %.3f %.3f %d %d %zu %zu %d %s\n", status.c_str(), setup, trunk_s, refine_s, iters,
-              best, peak, used, finite, msg.c_str());
+  std::printf("TRIFOLD_ROW %s %.3f %.3f %.3f %d %d %zu %zu %zu %d %s\n", status.c_str(), setup, trunk_s, refine_s,
+              iters, best, peak, used, planned, finite, msg.c_str());
   std::fflush(stdout);
   return 0;
 }
@@ -176,7 +192,7 @@ struct GpuRow {
   std::string status = "crashed", msg;
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 0;
-  double peak_gib = 0, used_gib = 0;
+  double peak_gib = 0, used_gib = 0, planned_gib = 0;
 };
 
 // Runs one L in a fresh process (this executable, exec'd), killed after timeout_s (0 = none).
@@ -247,8 +263,9 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
     return r;
   }
   std::istringstream ls(out.substr(at + 12));
-  size_t peak = 0, used = 0;
-  ls >> r.status >> r.setup >> r.trunk_s >> r.refine_s >> r.iters >> r.best >> peak >> used >> r.finite;
+  size_t peak = 0, used = 0, planned = 0;
+  ls >> r.status >> r.setup >> r.trunk_s >> r.refine_s >> r.iters >> r.best >> peak >> used >> planned >> r.finite;
+  r.planned_gib = static_cast<double>(planned) / (1024.0 * 1024 * 1024);
   std::getline(ls, r.msg);
   if (!r.msg.empty() && r.msg[0] == ' ') r.msg.erase(0, 1);
   r.peak_gib = static_cast<double>(peak) / (1024.0 * 1024 * 1024);
@@ -264,13 +281,14 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
             << "  version " << TRIFOLD_VERSION << "  refinement: "
             << (forced > 0 ? "forced " + std::to_string(forced) + " iterations"
                            : "early stop (at most " + std::to_string(max_iter) + " iterations)")
-            << "; no crops; each L in a fresh process (warm-up forward at L=" << warmup_l
+            << "; no crops (the memory planner's chunking for the budget); each L in a fresh process (warm-up forward at L=" << warmup_l
             << " first); per-L timeout " << (timeout_s > 0 ? std::to_string(static_cast<int>(timeout_s)) + " s" : "none")
             << ", budget " << (budget_s > 0 ? std::to_string(static_cast<int>(budget_s)) + " s" : "none")
             << "; memory limit " << (max_gib > 0 ? std::to_string(max_gib).substr(0, 5) + " GiB of TriFold allocations" : "none (the card's)")
             << "\n"
-            << "  wall = trunk + refine (forward only; setup = context, weight upload, warm-up)\n"
-            << "     L  status    wall s  trunk s  refine s  iters  s/iter  peak alloc GiB  device used GiB  setup s\n";
+            << "  wall = trunk + refine (forward only; setup = context, weight upload, warm-up); planned GiB = the "
+               "memory planner's estimate of peak alloc (model/memory_plan.hpp)\n"
+            << "     L  status    wall s  trunk s  refine s  iters  s/iter  peak alloc GiB  planned GiB  device used GiB  setup s\n";
   const auto start = std::chrono::steady_clock::now();
   int longest_ok = 0, longest_fail = 0;
   bool all_ok = true;
@@ -300,13 +318,14 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
     GpuRow r = run_gpu_length(a, t);
     const double wall = r.trunk_s + r.refine_s;
     if (r.status == "ok" || r.status == "ok-trunk") {
-      std::printf("  %4d  %-8s  %6.2f  %7.2f  %8.2f  %5d  %6.3f  %14.2f  %15.2f  %7.1f%s\n", l, r.status.c_str(), wall,
-                  r.trunk_s, r.refine_s, r.iters, r.iters ? r.refine_s / r.iters : 0.0, r.peak_gib, r.used_gib,
-                  r.setup, r.finite ? "" : "  NaN!");
+      std::printf("  %4d  %-8s  %6.2f  %7.2f  %8.2f  %5d  %6.3f  %14.2f  %11.2f  %15.2f  %7.1f%s\n", l,
+                  r.status.c_str(), wall, r.trunk_s, r.refine_s, r.iters, r.iters ? r.refine_s / r.iters : 0.0,
+                  r.peak_gib, r.planned_gib, r.used_gib, r.setup, r.finite ? "" : "  NaN!");
       longest_ok = std::max(longest_ok, l);
       if (!r.finite) all_ok = false;
     } else {
-      std::printf("  %4d  %-8s  %s\n", l, r.status.c_str(), r.msg.substr(0, 160).c_str());
+      std::printf("  %4d  %-8s  %s (planned peak %.2f GiB)\n", l, r.status.c_str(), r.msg.substr(0, 160).c_str(),
+                  r.planned_gib);
       if (longest_fail == 0 || l < longest_fail) longest_fail = l;
       if (k < ls.size()) all_ok = false;
     }
@@ -337,7 +356,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("budget", po::value<double>()->default_value(0), "CUDA: stop starting lengths once this many seconds are spent (0 = none)")
       ("search", po::bool_switch(), "CUDA: after the lengths, grow L (x1.25) until a length fails or the budget ends")
       ("warmup-length", po::value<int>()->default_value(32), "CUDA: warm-up forward at this L (and N) before the timed one (0 = none)")
-      ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); a length that needs more is an OOM row")
+      ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); the memory planner sizes the chunks for it; a length that still needs more is an OOM row (bench e2e never crops)")
       ("trunk-only", po::bool_switch(), "internal (--search lengths): time the trunk only")
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());

@@ -19,6 +19,10 @@ po::options_description prediction_options() {
       ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
   o.add(network_device_option());
+  o.add_options()("max-memory", po::value<double>()->default_value(0.0),
+                  "--device cuda: GiB of device memory TriFold may allocate (0 = the device's free memory). The memory "
+                  "planner (trifold plan) sizes the chunks to fit it, or falls back to crop mode when the full length "
+                  "cannot fit. Ignored on the CPU (crops above L = 300 there, as the reference)");
   return o;
 }
 
@@ -45,6 +49,8 @@ pipeline::Settings prediction_settings(const po::variables_map& vm) {
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();
+  s.max_memory_gib = vm["max-memory"].as<double>();
+  if (!(s.max_memory_gib >= 0.0)) throw InputError("--max-memory must be >= 0 (GiB)");
   for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");

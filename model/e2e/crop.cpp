@@ -28,8 +28,14 @@ std::vector<std::vector<int32_t>> crop_residue_sets(int64_t length, const CropOp
 CropAverage run_crops(const Network& net, const MsaTokens& msa, const CropOptions& opt,
                       const std::function<void(int, const std::vector<int32_t>&, const std::vector<bool>&,
                                                const TrunkOutputs&)>& on_crop) {
+  return run_crops([&net](const TrunkInputs& in) { return net.trunk(in); }, net.dims().d_msa, msa, opt, on_crop);
+}
+
+CropAverage run_crops(const TrunkFn& trunk, int64_t d_msa, const MsaTokens& msa, const CropOptions& opt,
+                      const std::function<void(int, const std::vector<int32_t>&, const std::vector<bool>&,
+                                               const TrunkOutputs&)>& on_crop) {
   const int64_t L = msa.length, N = msa.n_rows;
-  const int64_t dm = net.dims().d_msa;
+  const int64_t dm = d_msa;
   constexpr int64_t kProb = 130;
   CropAverage avg;
   avg.prob_s = Tensor({L, L, kProb});
@@ -57,7 +63,7 @@ CropAverage run_crops(const Network& net, const MsaTokens& msa, const CropOption
     if (sub.n_rows == 0) throw InputError("crop " + std::to_string(c) + ": every MSA row is >= 50% gaps in the crop");
     TrunkInputs in = make_inputs_without_templates(sub);
     in.idx = res;  // true residue numbers
-    TrunkOutputs t = net.trunk(in);
+    TrunkOutputs t = trunk(in);
     if (on_crop) on_crop(static_cast<int>(c), res, kept, t);
     for (int64_t a = 0; a < lc; ++a) {
       const int64_t i = res[static_cast<size_t>(a)];

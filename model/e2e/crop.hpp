@@ -31,5 +31,11 @@ struct CropAverage {
 CropAverage run_crops(const Network& net, const MsaTokens& msa, const CropOptions& opt = {},
                       const std::function<void(int, const std::vector<int32_t>&, const std::vector<bool>&,
                                                const TrunkOutputs&)>& on_crop = {});
+// The same loop over any trunk (e.g. model::cuda::NetworkGpu::trunk, when the full length does not fit on the
+// device); d_msa: width of TrunkOutputs::node.
+using TrunkFn = std::function<TrunkOutputs(const TrunkInputs&)>;
+CropAverage run_crops(const TrunkFn& trunk, int64_t d_msa, const MsaTokens& msa, const CropOptions& opt = {},
+                      const std::function<void(int, const std::vector<int32_t>&, const std::vector<bool>&,
+                                               const TrunkOutputs&)>& on_crop = {});
 
 }  // namespace trifold::model::e2e
