@@ -67,6 +67,27 @@ TEST(WeightsCli, BadInputsFailCleanly) {
   }
 }
 
+// `trifold plan` (model/memory_plan.hpp) needs no GPU and no weight file: the decision per length for a budget.
+TEST(WeightsCli, PlanPrintsTheFullLengthOrCropDecision) {
+  // Full-size model, N = 1000: L = 100 fits 8 GiB unchunked (2.1 GiB estimated); L = 1000 cannot go below
+  // ~8.8 GiB with any chunking, so an 8 GiB budget means crops; 78 GiB fits L = 1000 whole.
+  auto r = trifold_run("plan --lengths 100,1000 --rows 1000 --max-memory 8");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto line = [&](const std::string& l) {
+    const size_t at = r.output.find("\n" + std::string(6 - l.size(), ' ') + l + "  ");
+    return at == std::string::npos ? std::string() : r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1);
+  };
+  EXPECT_NE(line("100").find("full length"), std::string::npos) << r.output;
+  EXPECT_NE(line("1000").find("crops"), std::string::npos) << r.output;
+  r = trifold_run("plan --lengths 1000 --max-memory 78 --stages");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(line("1000").find("full length"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("msa2pair"), std::string::npos) << r.output;  // --stages lists the stages
+  r = trifold_run("plan --max-memory 0");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--max-memory must be positive"), std::string::npos) << r.output;
+}
+
 TEST(WeightsCli, RandomTinyWeights) {
   test::ScratchDir dir("weights_cli_random");
   auto r = trifold_run("convert --random --config tiny --seed 3 " + q(dir / "tiny.h5"));
