@@ -89,7 +89,7 @@ class NetworkMethod final : public Method {
         log::info("network: uploading the weights to " + dev.str() + " (" + model::cuda_device_description(dev.index) +
                   ")");
         const size_t cap = static_cast<size_t>(opt_.max_memory_gib * 1024.0 * 1024.0 * 1024.0);
-        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index, false, cap);
+        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index, model::MatmulPrecision::Fp32, cap);
         // Measured once, before any forward pass has filled the allocator's cache: what TriFold may use.
         const auto [free_b, total_b] = gpu_->context().device_memory();
         const size_t usable = device_budget(free_b + gpu_->context().bytes_in_use());

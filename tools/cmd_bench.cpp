@@ -13,6 +13,7 @@ int run_bench_trunk(const std::vector<std::string>& args);  // tools/cmd_bench_t
 int run_bench_se3(const std::vector<std::string>& args);    // tools/cmd_bench_se3.cpp
 int run_bench_e2e(const std::vector<std::string>& args);    // tools/cmd_bench_e2e.cpp
 int run_bench_gpu(const std::vector<std::string>& args);    // tools/cmd_bench_gpu.cpp
+int run_bench_precision(const std::vector<std::string>& args);  // tools/cmd_bench_precision.cpp
 
 namespace {
 
@@ -34,6 +35,8 @@ const std::vector<Bench>& benches() {
        run_bench_e2e},
       {"gpu", "CUDA ops at RoseTTAFold sizes (GEMM, conv, attention, outer product, fused SE(3) conv): time, memory",
        run_bench_gpu},
+      {"precision", "accuracy of bf16/TF32 matrix products vs fp32 through the whole network (CPU emulation or GPU)",
+       run_bench_precision},
   };
   return table;
 }

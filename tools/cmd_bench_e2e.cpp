@@ -119,7 +119,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     const model::Device dev = model::parse_device(device);
     model::Weights w = model::random_weights(model::preset_config("full"), seed);
     const auto s0 = std::chrono::steady_clock::now();
-    model::cuda::NetworkGpu net(w, dev.index, false, static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0));
+    model::cuda::NetworkGpu net(w, dev.index, model::MatmulPrecision::Fp32, static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0));
     model::e2e::RefineOptions opt;
     opt.fixed_iter = forced;
     opt.max_iter = max_iter;

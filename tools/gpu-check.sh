@@ -15,7 +15,8 @@
 # binary, 150), E2E_ARGS (default "--lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search"; 78 GiB
 # of TriFold allocations ~ what an 80 GB H100 leaves after the CUDA context and cuBLAS, also on an H200), E2E_TIMEOUT
 # (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 225), BENCH_TIMEOUT (s, op benchmark, 60), BENCH_ARGS
-# (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), SANITIZE=1 (--bundle: run the test binaries under
+# (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), PREC_TIMEOUT (s, 45) and PREC_ARGS (default "--preset
+# full --length 300 --rows 300": bench precision, bf16/TF32 tensor cores vs fp32 through the network), SANITIZE=1 (--bundle: run the test binaries under
 # compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
 # kernel launch) so that an asynchronous fault names its kernel.
 set -euo pipefail
@@ -33,6 +34,8 @@ read -r -a BENCH_ARGS <<<"${BENCH_ARGS:---lengths 300,1000 --reps 2 --check-cpu-
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 E2E_TIMEOUT=${E2E_TIMEOUT:-90}
 E2E_BUDGET=${E2E_BUDGET:-225}
+PREC_TIMEOUT=${PREC_TIMEOUT:-45}
+read -r -a PREC_ARGS <<<"${PREC_ARGS:---preset full --length 300 --rows 300}"
 read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
@@ -128,6 +131,16 @@ run_bench() {  # run_bench(trifold binary, log) -> status
   return $rc
 }
 
+run_precision() {  # run_precision(trifold binary, log) -> status: bf16/TF32 tensor cores vs fp32 through the network
+  local bin=$1 log=$2 rc=0
+  say "trifold bench precision --device cuda ${PREC_ARGS[*]} (timeout ${PREC_TIMEOUT}s)"
+  timeout "$PREC_TIMEOUT" "$bin" bench precision --device cuda "${PREC_ARGS[@]}" >"$log" 2>&1 || rc=$?
+  echo
+  cat "$log"
+  [[ $rc -eq 124 ]] && echo "gpu-check: bench precision ran past ${PREC_TIMEOUT}s and was stopped"
+  return $rc
+}
+
 # ------------------------------------------------------------------------------------------------ full check
 full() {
   build "${CUDA_ARCHS:-native}"
@@ -143,6 +156,7 @@ full() {
   local erc=0
   run_e2e_bench "$BUILD/trifold" "$logdir/bench-e2e.log" || erc=$?
   run_bench "$BUILD/trifold" "$logdir/bench.log" || brc=$?
+  run_precision "$BUILD/trifold" "$logdir/bench-precision.log" || brc=$?
   [[ $erc -ne 0 ]] && brc=$erc
   echo
   # Per-binary counts from ctest's lines "Test #n: Suite.Name ...   Passed|***Skipped|***Failed".
@@ -309,6 +323,7 @@ bundle() {
   local erc=0
   run_e2e_bench "$BUNDLE/bin/trifold" "$libs/bench-e2e.log" || erc=$?
   run_bench "$BUNDLE/bin/trifold" "$libs/bench.log" || brc=$?
+  run_precision "$BUNDLE/bin/trifold" "$libs/bench-precision.log" || brc=$?
   [[ $erc -ne 0 ]] && brc=$erc
   echo
   printf '%s' "$rows" | print_test_table

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/precision.hpp"
 #include "model/tensor.hpp"
 
 namespace trifold::model::cpu {
@@ -21,6 +22,27 @@ namespace trifold::model::cpu {
 // C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when trans_* (plain cblas_sgemm).
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// Operand precision of gemm (and so of linear, bmm, conv2d), PROCESS-WIDE (default Fp32). Tf32/Bf16 EMULATE
+// the GPU's tensor-core modes: every element of op(A) and op(B) is rounded to nearest even (round_to_tf32 /
+// round_to_bf16) into a scratch copy, then an ordinary fp32 sgemm runs; the products of rounded values are exact
+// in fp32 and the sums are fp32, as on the tensor cores (only the summation order differs). It exists to
+// measure the reduced-precision modes' accuracy on any machine (trifold bench precision); it is slower than
+// fp32, never faster. Set it around a whole computation on one thread, not concurrently with other work.
+void set_matmul_precision(MatmulPrecision p);
+MatmulPrecision matmul_precision();
+// Sets the precision while alive and restores the previous one (the SE(3) layers hold an Fp32 scope: the
+// reduced-precision modes apply to the trunk, never to SE(3), as in the reference's mixed precision).
+class MatmulPrecisionScope {
+ public:
+  explicit MatmulPrecisionScope(MatmulPrecision p) : saved_(matmul_precision()) { set_matmul_precision(p); }
+  ~MatmulPrecisionScope() { set_matmul_precision(saved_); }
+  MatmulPrecisionScope(const MatmulPrecisionScope&) = delete;
+  MatmulPrecisionScope& operator=(const MatmulPrecisionScope&) = delete;
+
+ private:
+  MatmulPrecision saved_;
+};
 
 // While alive, OpenBLAS runs single-threaded so that independent small GEMMs can be spread over OpenMP
 // threads instead (create and destroy it on the calling thread, outside parallel regions).

@@ -1,12 +1,33 @@
 // CPU ops: GEMM wrapper, linear layers, batched matmul and channel-last 2-D convolution (OpenBLAS).
 #include <cblas.h>
 
+#include <atomic>
 #include <cstring>
+#include <vector>
 
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
 
 namespace trifold::model::cpu {
+
+namespace {
+
+std::atomic<MatmulPrecision> g_precision{MatmulPrecision::Fp32};
+
+// A compact copy of a rows × cols operand (leading dimension ld), each element rounded to the precision.
+std::vector<float> rounded_copy(const float* x, int64_t rows, int64_t cols, int64_t ld, MatmulPrecision p) {
+  std::vector<float> out(static_cast<size_t>(rows * cols));
+  float (*round)(float) = p == MatmulPrecision::Bf16 ? round_to_bf16 : round_to_tf32;
+#pragma omp parallel for schedule(static) if (rows * cols > (1 << 16))
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) out[static_cast<size_t>(r * cols + c)] = round(x[r * ld + c]);
+  return out;
+}
+
+}  // namespace
+
+void set_matmul_precision(MatmulPrecision p) { g_precision.store(p); }
+MatmulPrecision matmul_precision() { return g_precision.load(); }
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
@@ -15,6 +36,14 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
     return;
+  }
+  const MatmulPrecision prec = matmul_precision();
+  std::vector<float> ar, br;  // rounded operands (emulated TF32/bf16 tensor-core inputs)
+  if (prec != MatmulPrecision::Fp32) {
+    const int64_t ra = trans_a ? k : m, ca = trans_a ? m : k, rb = trans_b ? n : k, cb = trans_b ? k : n;
+    ar = rounded_copy(a, ra, ca, lda, prec);
+    br = rounded_copy(b, rb, cb, ldb, prec);
+    a = ar.data(), lda = ca, b = br.data(), ldb = cb;
   }
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
               static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,

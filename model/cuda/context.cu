@@ -58,7 +58,7 @@ void ContextState::free(void* p, size_t bytes) noexcept {
 }  // namespace detail
 
 // ------------------------------------------------------------------------------------------ Context
-Context::Context(int device, bool allow_tf32) {
+Context::Context(int device, MatmulPrecision precision) {
   const int n = device_count();
   if (n == 0)
     throw InputError("CUDA requested, but no CUDA device is visible on this machine (" + unavailable_reason() +
@@ -68,14 +68,14 @@ Context::Context(int device, bool allow_tf32) {
                      " CUDA device(s) are visible");
   auto s = std::make_shared<detail::ContextState>();
   s->device = device;
-  s->allow_tf32 = allow_tf32;
+  s->precision = precision;
   TRIFOLD_CUDA_CHECK(cudaSetDevice(device));
   TRIFOLD_CUDA_CHECK(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
   TRIFOLD_CUBLAS_CHECK(cublasCreate(&s->blas));
   TRIFOLD_CUBLAS_CHECK(cublasSetStream(s->blas, s->stream));
-  // fp32 by default: CUBLAS_DEFAULT_MATH never uses TF32 (cuBLAS ≥ 11); TF32 only when asked for.
-  TRIFOLD_CUBLAS_CHECK(
-      cublasSetMathMode(s->blas, allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  // CUBLAS_DEFAULT_MATH never uses TF32 (cuBLAS ≥ 11): CUBLAS_COMPUTE_32F is then true fp32. TF32 and bf16
+  // are asked for per product through the compute and operand types (linear.cu), never through the math mode.
+  TRIFOLD_CUBLAS_CHECK(cublasSetMathMode(s->blas, CUBLAS_DEFAULT_MATH));
   // Keep freed blocks in the pool (the default threshold 0 returns them to the driver at every sync).
   cudaMemPool_t pool = nullptr;
   TRIFOLD_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
@@ -89,7 +89,14 @@ Context::Context(Context&&) noexcept = default;
 Context& Context::operator=(Context&&) noexcept = default;
 
 int Context::device() const { return state_->device; }
-bool Context::allow_tf32() const { return state_->allow_tf32; }
+MatmulPrecision Context::matmul_precision() const { return state_->precision; }
+void Context::set_matmul_precision(MatmulPrecision p) { state_->precision = p; }
+
+MatmulPrecisionScope::MatmulPrecisionScope(const Context& ctx, MatmulPrecision p)
+    : state_(ctx.state()), saved_(state_->precision) {
+  state_->precision = p;
+}
+MatmulPrecisionScope::~MatmulPrecisionScope() { state_->precision = saved_; }
 void Context::set_sync_after_launch(bool on) { state_->sync_after_launch = on; }
 bool Context::sync_after_launch() const { return state_->sync_after_launch; }
 void Context::synchronize() const { TRIFOLD_CUDA_CHECK(cudaStreamSynchronize(state_->stream)); }

@@ -17,7 +17,7 @@ namespace detail {
 
 struct ContextState {
   int device = 0;
-  bool allow_tf32 = false;
+  MatmulPrecision precision = MatmulPrecision::Fp32;  // of every cuBLAS product (linear.cu)
   bool sync_after_launch = false;
   cudaStream_t stream = nullptr;
   cublasHandle_t blas = nullptr;

@@ -1,5 +1,14 @@
 // CUDA ops: cuBLAS GEMM wrappers (row-major), linear layers, batched matmul and channel-last 2-D convolution.
+//
+// Every product goes through cublasGemm{,StridedBatched,Batched}Ex with fp32 C and fp32 accumulation; the
+// context's MatmulPrecision picks the operands: Fp32 (CUDA_R_32F, CUBLAS_COMPUTE_32F under
+// CUBLAS_DEFAULT_MATH: no tensor-core shortcut), Tf32 (CUBLAS_COMPUTE_32F_FAST_TF32) or Bf16 (the operands are
+// first rounded to nearest even into bf16 scratch copies, __float2bfloat16_rn, then CUDA_R_16BF with
+// CUBLAS_COMPUTE_32F) — the arithmetic cpu::gemm emulates under the same precision.
+#include <cuda_bf16.h>
+
 #include <climits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,8 +30,9 @@ __global__ void fill_rows_kernel(float* y, const float* b, int64_t rows, int64_t
     y[i] = b[i % n];
 }
 
-// Pointer arrays of a two-level batch: index t = o·inner + h.
-__global__ void batch_ptrs_kernel(const float** pa, const float** pb, float** pc, const float* a, const float* b,
+// Pointer arrays of a two-level batch: index t = o·inner + h (T = float or __nv_bfloat16 operands).
+template <typename T>
+__global__ void batch_ptrs_kernel(const T** pa, const T** pb, float** pc, const T* a, const T* b,
                                   float* c, int64_t sa_o, int64_t sa_i, int64_t sb_o, int64_t sb_i, int64_t sc_o,
                                   int64_t sc_i, int64_t outer, int64_t inner) {
   for (int64_t t = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; t < outer * inner;
@@ -69,6 +79,61 @@ __global__ void scale_block_kernel(float* c, int64_t m, int64_t n, int64_t ldc, 
   }
 }
 
+__global__ void to_bf16_kernel(const float* x, __nv_bfloat16* y, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = __float2bfloat16_rn(x[i]);
+}
+
+// Elements from the first to the last one a (batched) row-major operand reads: rows × cols with leading
+// dimension ld, repeated at the given batch offsets (the largest offset is enough: offsets are ≥ 0).
+int64_t operand_span(int64_t rows, int64_t cols, int64_t ld, int64_t max_batch_offset = 0) {
+  return max_batch_offset + (rows - 1) * ld + cols;
+}
+
+// One GEMM operand as cuBLAS reads it under the context's precision: the fp32 data itself, or its bf16 copy
+// (the `span` elements from `x`, converted on the context's stream, freed in stream order). view(offset) is the
+// operand starting `offset` elements further (same offset in either copy).
+struct OperandView {
+  const void* ptr;
+  cudaDataType type;
+};
+
+class Operand {
+ public:
+  Operand(const Context& ctx, const float* x, int64_t span) : x_(x) {
+    if (st(ctx).precision != MatmulPrecision::Bf16) return;
+    bf_ = std::make_unique<Scratch<__nv_bfloat16>>(ctx, span);
+    to_bf16_kernel<<<grid_for(span), 256, 0, stream_of(ctx)>>>(x, bf_->get(), span);
+    TRIFOLD_CUDA_LAUNCH_CHECK(to_bf16_kernel, ctx);
+  }
+  OperandView view(int64_t offset = 0) const {
+    if (bf_) return {bf_->get() + offset, CUDA_R_16BF};
+    return {x_ + offset, CUDA_R_32F};
+  }
+  bool is_bf16() const { return bf_ != nullptr; }
+  const __nv_bfloat16* bf16() const { return bf_->get(); }
+
+ private:
+  const float* x_;
+  std::unique_ptr<Scratch<__nv_bfloat16>> bf_;
+};
+
+cublasComputeType_t compute_type(const Context& ctx) {
+  return st(ctx).precision == MatmulPrecision::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+}
+
+cublasOperation_t op(bool trans) { return trans ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+// Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: swap the operands and m/n; each row-major
+// operand is its own transpose when read column-major, so the op flags carry over unchanged.
+void gemm_operands(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                   OperandView a, int64_t lda, OperandView b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  TRIFOLD_CUBLAS_CHECK(cublasGemmEx(st(ctx).blas, op(trans_b), op(trans_a), as_int(n, "n"), as_int(m, "m"),
+                                    as_int(k, "k"), &alpha, b.ptr, b.type, as_int(ldb, "ldb"), a.ptr, a.type,
+                                    as_int(lda, "lda"), &beta, c, CUDA_R_32F, as_int(ldc, "ldc"), compute_type(ctx),
+                                    CUBLAS_GEMM_DEFAULT));
+}
+
 }  // namespace
 
 void gemm(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -79,12 +144,9 @@ void gemm(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, 
     TRIFOLD_CUDA_LAUNCH_CHECK(scale_block_kernel, ctx);
     return;
   }
-  // Row-major C = op(A) op(B) is column-major Cᵀ = op(B)ᵀ op(A)ᵀ: swap the operands and m/n; each row-major
-  // operand is its own transpose when read column-major, so the op flags carry over unchanged. k = 0 is
-  // handled above.
-  TRIFOLD_CUBLAS_CHECK(cublasSgemm(st(ctx).blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                   as_int(n, "n"), as_int(m, "m"), as_int(k, "k"), &alpha, b, as_int(ldb, "ldb"), a,
-                                   as_int(lda, "lda"), &beta, c, as_int(ldc, "ldc")));
+  const Operand oa(ctx, a, trans_a ? operand_span(k, m, lda) : operand_span(m, k, lda));
+  const Operand ob(ctx, b, trans_b ? operand_span(n, k, ldb) : operand_span(k, n, ldb));
+  gemm_operands(ctx, trans_a, trans_b, m, n, k, alpha, oa.view(), lda, ob.view(), ldb, beta, c, ldc);
 }
 
 void gemm_strided_batched(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
@@ -92,10 +154,15 @@ void gemm_strided_batched(const Context& ctx, bool trans_a, bool trans_b, int64_
                           int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch) {
   if (m == 0 || n == 0 || batch == 0) return;
   TRIFOLD_CHECK(k > 0, "gemm_strided_batched: k = 0");
-  TRIFOLD_CUBLAS_CHECK(cublasSgemmStridedBatched(
-      st(ctx).blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(n, "n"),
-      as_int(m, "m"), as_int(k, "k"), &alpha, b, as_int(ldb, "ldb"), stride_b, a, as_int(lda, "lda"), stride_a, &beta,
-      c, as_int(ldc, "ldc"), stride_c, as_int(batch, "batch")));
+  TRIFOLD_CHECK(stride_a >= 0 && stride_b >= 0, "gemm_strided_batched: negative operand stride");
+  const Operand oa(ctx, a, trans_a ? operand_span(k, m, lda, (batch - 1) * stride_a)
+                                   : operand_span(m, k, lda, (batch - 1) * stride_a));
+  const Operand ob(ctx, b, trans_b ? operand_span(n, k, ldb, (batch - 1) * stride_b)
+                                   : operand_span(k, n, ldb, (batch - 1) * stride_b));
+  TRIFOLD_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+      st(ctx).blas, op(trans_b), op(trans_a), as_int(n, "n"), as_int(m, "m"), as_int(k, "k"), &alpha, ob.view().ptr,
+      ob.view().type, as_int(ldb, "ldb"), stride_b, oa.view().ptr, oa.view().type, as_int(lda, "lda"), stride_a, &beta, c,
+      CUDA_R_32F, as_int(ldc, "ldc"), stride_c, as_int(batch, "batch"), compute_type(ctx), CUBLAS_GEMM_DEFAULT));
 }
 
 void gemm_batched2(const Context& ctx, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -105,17 +172,30 @@ void gemm_batched2(const Context& ctx, bool trans_a, bool trans_b, int64_t m, in
   const int64_t batch = outer * inner;
   if (m == 0 || n == 0 || batch == 0) return;
   TRIFOLD_CHECK(k > 0, "gemm_batched2: k = 0");
-  Scratch<const float*> pa(ctx, batch), pb(ctx, batch);
+  TRIFOLD_CHECK(sa_outer >= 0 && sa_inner >= 0 && sb_outer >= 0 && sb_inner >= 0,
+                "gemm_batched2: negative operand stride");
+  const int64_t off_a = (outer - 1) * sa_outer + (inner - 1) * sa_inner;
+  const int64_t off_b = (outer - 1) * sb_outer + (inner - 1) * sb_inner;
+  const Operand oa(ctx, a, trans_a ? operand_span(k, m, lda, off_a) : operand_span(m, k, lda, off_a));
+  const Operand ob(ctx, b, trans_b ? operand_span(n, k, ldb, off_b) : operand_span(k, n, ldb, off_b));
+  // The pointer arrays index the operands cuBLAS reads (the fp32 data or its bf16 copy, same strides).
+  Scratch<const void*> pa(ctx, batch), pb(ctx, batch);
   Scratch<float*> pc(ctx, batch);
-  batch_ptrs_kernel<<<grid_for(batch), 256, 0, stream_of(ctx)>>>(pa.get(), pb.get(), pc.get(), a, b, c, sa_outer,
-                                                                  sa_inner, sb_outer, sb_inner, sc_outer, sc_inner,
-                                                                  outer, inner);
+  if (oa.is_bf16()) {
+    batch_ptrs_kernel<__nv_bfloat16><<<grid_for(batch), 256, 0, stream_of(ctx)>>>(
+        reinterpret_cast<const __nv_bfloat16**>(pa.get()), reinterpret_cast<const __nv_bfloat16**>(pb.get()),
+        pc.get(), oa.bf16(), ob.bf16(), c, sa_outer, sa_inner, sb_outer, sb_inner, sc_outer, sc_inner, outer, inner);
+  } else {
+    batch_ptrs_kernel<float><<<grid_for(batch), 256, 0, stream_of(ctx)>>>(
+        reinterpret_cast<const float**>(pa.get()), reinterpret_cast<const float**>(pb.get()), pc.get(), a, b, c,
+        sa_outer, sa_inner, sb_outer, sb_inner, sc_outer, sc_inner, outer, inner);
+  }
   TRIFOLD_CUDA_LAUNCH_CHECK(batch_ptrs_kernel, ctx);
-  TRIFOLD_CUBLAS_CHECK(cublasSgemmBatched(st(ctx).blas, trans_b ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                          trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, as_int(n, "n"), as_int(m, "m"),
-                                          as_int(k, "k"), &alpha, pb.get(), as_int(ldb, "ldb"), pa.get(),
-                                          as_int(lda, "lda"), &beta, pc.get(), as_int(ldc, "ldc"),
-                                          as_int(batch, "batch")));
+  TRIFOLD_CUBLAS_CHECK(cublasGemmBatchedEx(st(ctx).blas, op(trans_b), op(trans_a), as_int(n, "n"), as_int(m, "m"),
+                                           as_int(k, "k"), &alpha, pb.get(), ob.view().type, as_int(ldb, "ldb"), pa.get(),
+                                           oa.view().type, as_int(lda, "lda"), &beta,
+                                           reinterpret_cast<void* const*>(pc.get()), CUDA_R_32F, as_int(ldc, "ldc"),
+                                           as_int(batch, "batch"), compute_type(ctx), CUBLAS_GEMM_DEFAULT));
 }
 
 DeviceTensor linear(const Context& ctx, const DeviceTensor& x, const DeviceTensor& weight, const DeviceTensor* bias) {
@@ -184,10 +264,12 @@ DeviceTensor conv2d(const Context& ctx, const DeviceTensor& x, const DeviceTenso
   tap_major_kernel<<<grid_for(wt.numel()), 256, 0, s>>>(weight.device_data(), wt.device_data(), cout, cin);
   TRIFOLD_CUDA_LAUNCH_CHECK(tap_major_kernel, ctx);
   DeviceTensor outp(ctx, {rows, cout}, true);
+  // The 9 taps read shifted windows of one padded map: under bf16 it is converted once, not once per tap.
+  const Operand opad(ctx, pad.device_data(), pad.numel()), owt(ctx, wt.device_data(), wt.numel());
   for (int64_t t = 0; t < 9; ++t) {
     const int64_t di = t / 3, dj = t % 3;
-    gemm(ctx, false, true, rows, cout, cin, 1.0f, pad.device_data() + (di * wp + dj) * cin, cin,
-         wt.device_data() + t * cout * cin, cin, 1.0f, outp.device_data(), cout);
+    gemm_operands(ctx, false, true, rows, cout, cin, 1.0f, opad.view((di * wp + dj) * cin), cin,
+                  owt.view(t * cout * cin), cin, 1.0f, outp.device_data(), cout);
   }
   DeviceTensor y(ctx, {h, w, cout}, false);
   if (y.numel() > 0) {

@@ -398,13 +398,13 @@ struct NetworkGpu::Impl {
   Chunking chunking;
   int n_str = 0, n_ref = 0;
   std::map<std::string, Se3TransformerGpu> se3;
-  static Context make_context(int device, bool tf32, size_t limit) {
-    Context c(device, tf32);
+  static Context make_context(int device, MatmulPrecision precision, size_t limit) {
+    Context c(device, precision);
     c.set_memory_limit(limit);
     return c;
   }
-  Impl(const Weights& weights, int device, bool tf32, size_t limit)
-      : w(weights), ctx(make_context(device, tf32, limit)), dw(ctx, weights.tensors), dims(rf1::Dims::infer(weights)),
+  Impl(const Weights& weights, int device, MatmulPrecision precision, size_t limit)
+      : w(weights), ctx(make_context(device, precision, limit)), dw(ctx, weights.tensors), dims(rf1::Dims::infer(weights)),
         n_str(e2e::count_str_blocks(weights)) {
     TRIFOLD_CHECK(w.has("feat_extractor.final.pred_lddt.weight"), "network: the weights have no FinalBlock");
     for (int i = 0; i < n_str; ++i) add("feat_extractor.iter_block_2." + std::to_string(i) + ".str2str", w.config.se3);
@@ -420,8 +420,8 @@ struct NetworkGpu::Impl {
   }
 };
 
-NetworkGpu::NetworkGpu(const Weights& w, int device, bool allow_tf32, size_t memory_limit)
-    : impl_(std::make_unique<Impl>(w, device, allow_tf32, memory_limit)) {}
+NetworkGpu::NetworkGpu(const Weights& w, int device, MatmulPrecision precision, size_t memory_limit)
+    : impl_(std::make_unique<Impl>(w, device, precision, memory_limit)) {}
 NetworkGpu::~NetworkGpu() = default;
 
 Context& NetworkGpu::context() { return impl_->ctx; }

@@ -81,9 +81,11 @@ TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const 
 class NetworkGpu {
  public:
   // Creates the context on `device` (InputError without CUDA/device: never a CPU fallback) and uploads every
-  // weight and SE(3) stack. Keeps a reference to `w` (must outlive the object). memory_limit (bytes, 0 = none):
+  // weight and SE(3) stack. Keeps a reference to `w` (must outlive the object). precision: of the trunk's
+  // matrix products (Context's; the SE(3) stacks always run fp32). memory_limit (bytes, 0 = none):
   // Context::set_memory_limit, set before the weights are uploaded.
-  explicit NetworkGpu(const Weights& w, int device = 0, bool allow_tf32 = false, size_t memory_limit = 0);
+  explicit NetworkGpu(const Weights& w, int device = 0, MatmulPrecision precision = MatmulPrecision::Fp32,
+                      size_t memory_limit = 0);
   ~NetworkGpu();
   NetworkGpu(const NetworkGpu&) = delete;
   NetworkGpu& operator=(const NetworkGpu&) = delete;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/precision.hpp"
 #include "model/tensor.hpp"
 
 namespace trifold::model::cuda {
@@ -32,9 +33,11 @@ struct ContextState;  // stream, cuBLAS handle, allocation counters (model/cuda/
 class Context {
  public:
   // Throws InputError when this build has no CUDA or no device `device` is visible (never a CPU fallback).
-  // allow_tf32 = false (default): cuBLAS runs true fp32 (CUBLAS_DEFAULT_MATH, no TF32 tensor cores);
-  // true: CUBLAS_TF32_TENSOR_OP_MATH (≈1e-3 relative error per product: fails the 1e-5 parity tests).
-  explicit Context(int device = 0, bool allow_tf32 = false);
+  // precision of every matrix product (gemm*, linear, bmm, conv2d): Fp32 (default) is true fp32
+  // (CUBLAS_DEFAULT_MATH, no TF32 tensor cores); Tf32 (CUBLAS_COMPUTE_32F_FAST_TF32) and Bf16 (operands rounded
+  // to bf16, fp32 accumulation) use the tensor cores and do not pass the 1e-5 parity tests: their accuracy is
+  // cpu::gemm's emulation of the same rounding (docs/cuda.md, "Reduced precision").
+  explicit Context(int device = 0, MatmulPrecision precision = MatmulPrecision::Fp32);
   ~Context();
   Context(Context&&) noexcept;
   Context& operator=(Context&&) noexcept;
@@ -42,7 +45,8 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   int device() const;
-  bool allow_tf32() const;
+  MatmulPrecision matmul_precision() const;
+  void set_matmul_precision(MatmulPrecision p);
   // Synchronise after every kernel launch and check (slow; pinpoints the kernel of an asynchronous fault).
   // Always on in debug builds.
   void set_sync_after_launch(bool on);
@@ -63,6 +67,20 @@ class Context {
 
  private:
   std::shared_ptr<detail::ContextState> state_;
+};
+
+// Sets a context's matrix-product precision while alive and restores the previous one afterwards (the SE(3)
+// stacks hold an Fp32 scope: reduced precision applies to the trunk only, as in the reference).
+class MatmulPrecisionScope {
+ public:
+  MatmulPrecisionScope(const Context& ctx, MatmulPrecision p);
+  ~MatmulPrecisionScope();
+  MatmulPrecisionScope(const MatmulPrecisionScope&) = delete;
+  MatmulPrecisionScope& operator=(const MatmulPrecisionScope&) = delete;
+
+ private:
+  std::shared_ptr<detail::ContextState> state_;
+  MatmulPrecision saved_;
 };
 
 // An fp32 device tensor: shape + device storage, row-major. Move-only (copies are explicit: clone()). Holds

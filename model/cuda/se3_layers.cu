@@ -181,6 +181,8 @@ DeviceFeatures GSE3ResGpu::forward(const Context& ctx, const DeviceFeatures& h, 
 
 DeviceFeatures Se3TransformerGpu::forward_features(const Context& ctx, const DeviceGraph& g,
                                                    const DeviceEdgeGeometry& geo, const DeviceFeatures& in) const {
+  // The SE(3) part always runs in fp32, whatever the trunk's matrix-product precision (as on the CPU).
+  MatmulPrecisionScope fp32(ctx, MatmulPrecision::Fp32);
   DeviceFeatures h;
   for (const auto& [d, t] : in) h.emplace(d, t.clone());
   for (size_t i = 0; i < res.size(); ++i) {

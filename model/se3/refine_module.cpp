@@ -104,6 +104,7 @@ void RefineTracker::finish(RefineResult& res) const {
     s1 += best_lddt_[static_cast<size_t>(L_ + i)];
   }
   const int64_t pick = s1 > s0 ? 1 : 0;
+  res.copy = static_cast<int>(pick);
   res.xyz = Tensor({L_, 3, 3}, std::vector<float>(best_xyz_.data() + pick * L_ * 9, best_xyz_.data() + (pick + 1) * L_ * 9));
   res.lddt = Tensor({L_}, std::vector<float>(best_lddt_.begin() + pick * L_, best_lddt_.begin() + (pick + 1) * L_));
 }

@@ -22,6 +22,7 @@ struct RefineResult {
   Tensor lddt;          // [L] its predicted lDDT, clamped to [0, 1]
   int n_iter = 0;       // iterations executed (pred_lddt calls)
   int best_iter = -1;   // iteration whose xyz is returned; -1 = never improved -> Regen coordinates
+  int copy = 0;         // the mirror copy returned: 0 = as predicted, 1 = the z-negated copy
   Tensor regen_xyz;     // [L, 3, 3] Regen_Network output
   Tensor regen_state;   // [L, d_state]
   std::vector<float> lddt_means;  // [n_iter, 2] clamped mean lDDT per copy, per iteration

@@ -2,6 +2,7 @@
 #include "model/se3/transformer.hpp"
 
 #include "io/error.hpp"
+#include "model/cpu/ops.hpp"
 
 namespace trifold::model::se3 {
 
@@ -24,6 +25,8 @@ SE3Transformer::SE3Transformer(const Weights& w, const std::string& prefix, cons
 
 Features SE3Transformer::forward_features(const Graph& g, const EdgeGeometry& geo, const Features& in,
                                           Se3Trace* trace) const {
+  // The SE(3) part always runs in fp32, whatever the trunk's matrix-product precision (bench precision).
+  cpu::MatmulPrecisionScope fp32(MatmulPrecision::Fp32);
   Features h = in;
   int idx = 0;
   for (size_t i = 0; i < res_.size(); ++i) {

@@ -36,6 +36,7 @@ TEST(CudaE2e, NeedsACudaBuild) { GTEST_SKIP() << "built without CUDA (configure 
 #include "model/cuda/network.hpp"
 #include "tests/common/cuda_test.hpp"
 #include "model/cuda/se3_gpu.hpp"
+#include "tests/e2e/precision_envelope.hpp"
 
 namespace trifold::model {
 namespace {
@@ -274,6 +275,35 @@ TEST_P(CudaE2eGolden, FromRawInputs) {
 INSTANTIATE_TEST_SUITE_P(Cases, CudaE2eGolden,
                          ::testing::Combine(::testing::Values("small"),
                                             ::testing::Values("L20_N16_notempl", "L48_N64_templ")));
+
+// ---------------------------------------------------------------- reduced precision (bf16/TF32 tensor cores)
+
+// The GPU's real bf16/TF32 products, against the GPU's fp32, within the envelope the CPU emulation measured
+// (tests/e2e/precision_envelope.hpp); the distance to the CPU's emulation of the same rounding is printed.
+TEST(CudaPrecision, TensorCoreModesWithinTheEnvelope) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device visible";
+  const std::string cas = "L48_N64_templ";
+  TRIFOLD_REQUIRE_SHARED("golden/rf1/weights/small/RoseTTAFold_e2e.pt");
+  TRIFOLD_REQUIRE_SHARED("golden/rf1/inputs/" + cas + "/query.a3m");
+  const Weights& w = eg::weights("small");
+  gpu::NetworkGpu net(w, 0);
+  const TrunkInputs in = test::precision::golden_inputs(cas);
+  e2e::RefineOptions opt;
+  opt.fixed_iter = 2;
+  const e2e::NetworkOutputs ref = net.forward(in, opt);
+  const e2e::Network cpu_net(w);
+  for (auto p : {MatmulPrecision::Bf16, MatmulPrecision::Tf32}) {
+    net.context().set_matmul_precision(p);
+    const e2e::NetworkOutputs got = net.forward(in, opt);
+    test::precision::expect_within_envelope(cas + " GPU", p, got, ref);
+    cpu::MatmulPrecisionScope emulate(p);
+    const e2e::NetworkOutputs emu = cpu_net.forward(in, opt);
+    std::printf("  GPU %s vs CPU-emulated %s: prob_s rel L2 %.3e, trunk xyz RMSD %.3e A\n", matmul_precision_name(p),
+                matmul_precision_name(p), e2e::rel_l2(got.trunk.heads.prob_s, emu.trunk.heads.prob_s),
+                e2e::coordinate_rmsd(got.trunk.xyz, emu.trunk.xyz));
+  }
+  net.context().set_matmul_precision(MatmulPrecision::Fp32);
+}
 
 }  // namespace
 }  // namespace trifold::model

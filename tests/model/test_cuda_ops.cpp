@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <cstdlib>
 #include <random>
 
@@ -75,7 +76,7 @@ TEST(CudaContext, NoDeviceIsAClearInputError) {
 
 TEST_F(CudaOps, ContextReportsDeviceMemoryAndFlags) {
   EXPECT_EQ(ctx().device(), 0);
-  EXPECT_FALSE(ctx().allow_tf32());
+  EXPECT_EQ(ctx().matmul_precision(), MatmulPrecision::Fp32);
   EXPECT_THROW(gpu::Context{cuda_device_count()}, InputError);
   const size_t before = ctx().bytes_in_use();
   {
@@ -87,8 +88,13 @@ TEST_F(CudaOps, ContextReportsDeviceMemoryAndFlags) {
   auto [free_b, total_b] = ctx().device_memory();
   EXPECT_GT(total_b, 0u);
   EXPECT_LE(free_b, total_b);
-  gpu::Context tf32(0, true);
-  EXPECT_TRUE(tf32.allow_tf32());
+  gpu::Context bf16(0, MatmulPrecision::Bf16);
+  EXPECT_EQ(bf16.matmul_precision(), MatmulPrecision::Bf16);
+  {
+    gpu::MatmulPrecisionScope fp32(bf16, MatmulPrecision::Fp32);
+    EXPECT_EQ(bf16.matmul_precision(), MatmulPrecision::Fp32);
+  }
+  EXPECT_EQ(bf16.matmul_precision(), MatmulPrecision::Bf16);
 }
 
 TEST_F(CudaOps, MemoryLimitRefusesAllocationsBeyondIt) {
@@ -156,6 +162,57 @@ TEST_F(CudaOps, BmmAllTransposes) {
       Tensor b = random_tensor(tb ? Shape{B, N, K} : Shape{B, K, N}, 20 + tb);
       EXPECT_GPU_MATCHES(gpu::bmm(ctx(), up(a), up(b), ta, tb), cpu::bmm(a, b, ta, tb));
     }
+}
+
+// bf16/TF32 tensor-core products against the CPU's emulation of the same operand rounding (cpu::gemm under a
+// MatmulPrecisionScope). Tolerance: rounding to bf16 is exact on both sides (round to nearest even) and products
+// of bf16 values are exact in fp32, so what remains is the accumulation: the tensor cores add with truncation,
+// up to ~K·2⁻²⁴ ≈ 2e-5 relative for K = 301 (vs ~1e-6 for fp32 sums), hence 1e-4 for bf16 — still 20× below
+// the rounding itself (~2e-3, which the second check requires, so a silently-fp32 path fails). TF32's
+// hardware input rounding may truncate rather than round to nearest (≤ 2⁻¹¹ per operand): 1e-3.
+TEST_F(CudaOps, ReducedPrecisionProductsMatchTheCpuEmulation) {
+  for (auto p : {MatmulPrecision::Bf16, MatmulPrecision::Tf32}) {
+    const double tol = p == MatmulPrecision::Bf16 ? 1e-4 : 1e-3, live = p == MatmulPrecision::Bf16 ? 5e-4 : 5e-5;
+    const char* pn = matmul_precision_name(p);
+    gpu::MatmulPrecisionScope gpu_scope(ctx(), p);
+    auto check = [&](const std::string& what, const gpu::DeviceTensor& got, const std::function<Tensor()>& cpu_op) {
+      const Tensor g = got.download();
+      Tensor emu, fp32 = cpu_op();
+      {
+        cpu::MatmulPrecisionScope cpu_scope(p);
+        emu = cpu_op();
+      }
+      const double e = rel_l2(g, emu), moved = rel_l2(g, fp32);
+      std::printf("  %s %-22s vs CPU emulation %.2e, vs fp32 %.2e\n", pn, what.c_str(), e, moved);
+      EXPECT_LE(e, tol) << pn << " " << what;
+      EXPECT_GE(moved, live) << pn << " " << what << ": no rounding happened";
+    };
+    const int64_t M = 37, N = 29, K = 301;
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 3;
+        Tensor a = random_tensor({ta ? K : M, lda}, 10 + ta), b = random_tensor({tb ? N : K, ldb}, 20 + tb);
+        gpu::DeviceTensor da = up(a), db = up(b), dc(ctx(), {M, N});
+        gpu::gemm(ctx(), ta, tb, M, N, K, 1.0f, da.device_data(), lda, db.device_data(), ldb, 0.0f, dc.device_data(), N);
+        check("gemm ta " + std::to_string(ta) + " tb " + std::to_string(tb), dc, [&] {
+          Tensor c({M, N});
+          cpu::gemm(ta, tb, M, N, K, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), N);
+          return c;
+        });
+      }
+    Tensor a = random_tensor({3, 17, 40}, 1), b = random_tensor({3, 23, 40}, 2);
+    check("bmm", gpu::bmm(ctx(), up(a), up(b), false, true), [&] { return cpu::bmm(a, b, false, true); });
+    Tensor x = random_tensor({13, 11, 24}, 3), w = random_tensor({20, 24, 3, 3}, 4), bias = random_tensor({20}, 5);
+    gpu::DeviceTensor dbias = up(bias);
+    check("conv2d 3x3", gpu::conv2d(ctx(), up(x), up(w), &dbias), [&] { return cpu::conv2d(x, w, &bias); });
+    // Two-level batch (pointer arrays into the bf16 copies): [2 outer, 3 inner] products of [5, 40]·[40, 7].
+    Tensor ba = random_tensor({2, 3, 5, 40}, 6), bb = random_tensor({2, 3, 40, 7}, 7);
+    gpu::DeviceTensor dba = up(ba), dbb = up(bb), dbc(ctx(), {2, 3, 5, 7});
+    gpu::gemm_batched2(ctx(), false, false, 5, 7, 40, 1.0f, dba.device_data(), 40, 600, 200, dbb.device_data(), 7,
+                       840, 280, 0.0f, dbc.device_data(), 7, 105, 35, 2, 3);
+    check("gemm_batched2", dbc, [&] { return cpu::bmm(ba.reshaped({6, 5, 40}), bb.reshaped({6, 40, 7})).reshaped({2, 3, 5, 7}); });
+  }
+  EXPECT_EQ(ctx().matmul_precision(), MatmulPrecision::Fp32);  // the scope restored the context's default
 }
 
 TEST_F(CudaOps, Conv2dSamePadding) {

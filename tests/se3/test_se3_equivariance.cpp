@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "model/cpu/ops.hpp"
 #include "model/se3/transformer.hpp"
 #include "tests/se3/se3_golden.hpp"
 
@@ -137,5 +138,35 @@ TEST(Se3Determinism, OutputDoesNotDependOnThreadCount) {
   omp_set_num_threads(2);
   Features b = net.forward(gr, l0, l1);
   omp_set_num_threads(saved);
+  for (const auto& [d, t] : a) EXPECT_EQ(t.vec(), b.at(d).vec()) << "degree " << d;
+}
+
+TEST(Se3Determinism, ReducedTrunkPrecisionLeavesSe3InFp32) {
+  TRIFOLD_REQUIRE_SHARED(g::golden("weights/tiny/RoseTTAFold_e2e.pt"));
+  // bf16/TF32 apply to the trunk's matrix products only; the SE(3) stack holds an fp32 scope (as the
+  // reference's mixed precision keeps SE(3) in fp32). Its radial MLPs and 1x1 mixers go through cpu::gemm, so
+  // without that scope the emulated bf16 rounding would change the output: it must be bit-identical.
+  const Weights& w = g::weights("tiny");
+  const Se3Config cfg = g::se3_config("tiny", "REF_param");
+  SE3Transformer net(w, "refine.refine_net.0.se3.", cfg);
+  const int L = 30;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  std::vector<float> ca(L * 3), pair(static_cast<size_t>(L) * L * cfg.num_edge_features);
+  for (auto& x : ca) x = 8.f * nd(rng);
+  for (auto& x : pair) x = nd(rng);
+  std::vector<int64_t> idx(L);
+  for (int i = 0; i < L; ++i) idx[i] = i;
+  Graph gr = make_topk_graph(ca.data(), idx.data(), 1, L, 12, pair.data(), cfg.num_edge_features);
+  Tensor l0({L, cfg.l0_in_features}), l1({L, cfg.l1_in_features, 3});
+  for (auto& x : l0.vec()) x = nd(rng);
+  for (auto& x : l1.vec()) x = nd(rng);
+  Features a = net.forward(gr, l0, l1);
+  Features b;
+  {
+    cpu::MatmulPrecisionScope bf16(MatmulPrecision::Bf16);
+    b = net.forward(gr, l0, l1);
+    EXPECT_EQ(cpu::matmul_precision(), MatmulPrecision::Bf16);  // the SE(3) scope restored the caller's
+  }
   for (const auto& [d, t] : a) EXPECT_EQ(t.vec(), b.at(d).vec()) << "degree " << d;
 }
