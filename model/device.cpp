@@ -49,7 +49,7 @@ std::string cuda_device_description(int index) {
 #endif
 }
 
-Device parse_device(const std::string& spec) {
+Device parse_device_spec(const std::string& spec) {
   if (spec == "cpu") return {DeviceKind::Cpu, 0};
   if (spec.rfind("cuda", 0) != 0)
     throw InputError("unknown device '" + spec + "' (expected cpu, cuda or cuda:N)");
@@ -64,6 +64,13 @@ Device parse_device(const std::string& spec) {
   if (!cuda_built())
     throw InputError("device '" + spec + "' requested, but this TriFold build has no CUDA backend "
                      "(rebuild with -DTRIFOLD_CUDA=ON, or use --device cpu)");
+  return {DeviceKind::Cuda, index};
+}
+
+Device parse_device(const std::string& spec) {
+  const Device d = parse_device_spec(spec);
+  if (d.kind == DeviceKind::Cpu) return d;
+  const int index = d.index;
   int n = cuda_device_count();
   if (index >= n)
     throw InputError("device '" + spec + "' requested, but " +

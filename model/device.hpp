@@ -25,5 +25,8 @@ std::string cuda_device_description(int index);
 // Parses "cpu", "cuda" or "cuda:N". Asking for CUDA in a build without it, or on a machine without that
 // device, is an InputError that says so: there is never a silent fallback to the CPU.
 Device parse_device(const std::string& spec);
+// The same without looking for the device (syntax and "CUDA in this build" only): for commands that run the
+// network elsewhere, e.g. `trifold batch --submit slurm` on a login node without GPUs.
+Device parse_device_spec(const std::string& spec);
 
 }  // namespace trifold::model

@@ -11,6 +11,7 @@
 #include "model/device.hpp"
 #include "model/features.hpp"
 #include "model/memory_plan.hpp"
+#include "model/precision.hpp"
 #include "model/weights_h5.hpp"
 #include "structure/backbone.hpp"
 #ifdef TRIFOLD_WITH_CUDA
@@ -28,6 +29,7 @@ struct NetworkOptions {
   structure::OxygenPlacement oxygen = structure::OxygenPlacement::kGeometric;
   std::string device = "cpu";   // "cpu" or "cuda:N" (Settings::device)
   double max_memory_gib = 0.0;  // Settings::max_memory_gib (cuda only)
+  model::MatmulPrecision precision = model::MatmulPrecision::Fp32;  // Settings::precision (cuda only)
 };
 
 #ifdef TRIFOLD_WITH_CUDA
@@ -56,6 +58,9 @@ class NetworkMethod final : public Method {
     if (opt_.device != "cpu") s << "device=" << opt_.device << "\n";  // CPU fingerprints unchanged
     // The budget decides between the full length and crops (different results): part of the GPU settings.
     if (opt_.device != "cpu" && opt_.max_memory_gib > 0.0) s << "max_memory_gib=" << opt_.max_memory_gib << "\n";
+    // Reduced precision changes the numbers (fp32 fingerprints unchanged).
+    if (opt_.precision != model::MatmulPrecision::Fp32)
+      s << "precision=" << model::matmul_precision_name(opt_.precision) << "\n";
     return s.str();
   }
   Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
@@ -89,7 +94,10 @@ class NetworkMethod final : public Method {
         log::info("network: uploading the weights to " + dev.str() + " (" + model::cuda_device_description(dev.index) +
                   ")");
         const size_t cap = static_cast<size_t>(opt_.max_memory_gib * 1024.0 * 1024.0 * 1024.0);
-        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index, model::MatmulPrecision::Fp32, cap);
+        gpu_ = std::make_unique<model::cuda::NetworkGpu>(w, dev.index, opt_.precision, cap);
+        if (opt_.precision != model::MatmulPrecision::Fp32)
+          log::info(std::string("network: trunk matrix products in ") + model::matmul_precision_name(opt_.precision) +
+                    " on the tensor cores (fp32 accumulation; SE(3) in fp32)");
         // Measured once, before any forward pass has filled the allocator's cache: what TriFold may use.
         const auto [free_b, total_b] = gpu_->context().device_memory();
         const size_t usable = device_budget(free_b + gpu_->context().bytes_in_use());
@@ -233,6 +241,9 @@ std::unique_ptr<Method> make_network_method(const Settings& s) {
   NetworkOptions o;
   o.device = s.device;
   o.max_memory_gib = s.max_memory_gib;
+  o.precision = model::parse_matmul_precision(s.precision);
+  if (o.precision != model::MatmulPrecision::Fp32 && model::parse_device_spec(s.device).kind != model::DeviceKind::Cuda)
+    throw InputError("--precision " + s.precision + " needs --device cuda (the CPU network runs fp32)");
   for (const auto& [k, v] : s.method_options) {
     if (k == "refine_iters") {
       o.refine_iters = to_int(k, v);

@@ -37,7 +37,8 @@ std::string run_capture(const std::string& cmd, int& status) {
 }
 
 std::string script(const SlurmOptions& o, bool msa, int array_size, const fs::path& bin,
-                   const std::vector<std::string>& args, const fs::path& log_dir, const std::string& version) {
+                   const std::vector<std::string>& args, const std::vector<std::string>& net_args,
+                   const fs::path& log_dir, const std::string& version) {
   std::ostringstream s;
   std::string kind = msa ? "msa" : "net";
   s << "#!/bin/bash\n";
@@ -60,6 +61,8 @@ std::string script(const SlurmOptions& o, bool msa, int array_size, const fs::pa
   s << "set -euo pipefail\n";
   s << "exec " << shell_quote(bin.string()) << " batch";
   for (const auto& a : args) s << " " << shell_quote(a);
+  if (!msa)
+    for (const auto& a : net_args) s << " " << shell_quote(a);
   if (msa) s << " --stop-after msa";
   s << " --partial-ok --threads \"${SLURM_CPUS_PER_TASK:-1}\"\n";
   return s.str();
@@ -77,7 +80,8 @@ std::string shell_quote(const std::string& s) {
 }
 
 SlurmScripts make_slurm_scripts(const SlurmOptions& o, const fs::path& bin, const std::vector<std::string>& args,
-                                const fs::path& out, size_t n_targets, const std::string& version) {
+                                const fs::path& out, size_t n_targets, const std::string& version,
+                                const std::vector<std::string>& net_args) {
   check_time(o.msa_time, "--msa-time");
   check_time(o.net_time, "--net-time");
   check_mem(o.msa_mem, "--msa-mem");
@@ -93,8 +97,8 @@ SlurmScripts make_slurm_scripts(const SlurmOptions& o, const fs::path& bin, cons
   sc.log_dir = abs_out / "slurm" / "logs";
   sc.msa_path = abs_out / "slurm" / "msa.sbatch";
   sc.net_path = abs_out / "slurm" / "net.sbatch";
-  sc.msa = script(o, true, sc.array_size, bin, args, sc.log_dir, version);
-  sc.net = script(o, false, sc.array_size, bin, args, sc.log_dir, version);
+  sc.msa = script(o, true, sc.array_size, bin, args, net_args, sc.log_dir, version);
+  sc.net = script(o, false, sc.array_size, bin, args, net_args, sc.log_dir, version);
   return sc;
 }
 

@@ -30,11 +30,13 @@ struct SlurmScripts {
 // `trifold_args` are the `trifold batch` arguments both arrays share (input, --out, --db, --method...), as
 // given (each is single-quoted in the script). The MSA array adds --stop-after msa; both add --partial-ok (a
 // failed target is recorded in the index and must not block its shard's network task) and take their shard
-// from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. Scripts go to <out>/slurm/{msa,net}.sbatch.
+// from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. `net_args` go to the network array only (--device cuda,
+// --max-memory, --precision: the MSA array runs on CPU nodes). Scripts go to <out>/slurm/{msa,net}.sbatch.
 // Throws InputError for invalid options (bad time format, dependency type, array size).
 SlurmScripts make_slurm_scripts(const SlurmOptions& options, const std::filesystem::path& trifold_binary,
                                 const std::vector<std::string>& trifold_args, const std::filesystem::path& out,
-                                size_t n_targets, const std::string& version);
+                                size_t n_targets, const std::string& version,
+                                const std::vector<std::string>& net_args = {});
 
 // Writes the scripts (atomically) and submits them: `sbatch --parsable msa.sbatch`, then
 // `sbatch --parsable --dependency=<type>:<msa id> net.sbatch`. Returns the two job ids. Throws IoError with

@@ -32,6 +32,7 @@ struct Settings {
   std::vector<std::pair<std::string, std::string>> method_options;  // name=value, method-specific
   std::string device = "cpu";  // network device: "cpu" or "cuda:N" (model::Device::str())
   double max_memory_gib = 0.0; // cuda: cap on TriFold's device allocations (GiB); 0 = the device's free memory
+  std::string precision = "fp32";  // cuda: the trunk's matrix products, fp32 | tf32 | bf16 (model/precision.hpp)
 };
 
 // The method `settings` asks for: resolves "" as described above.

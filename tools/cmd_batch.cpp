@@ -1,8 +1,11 @@
 // `trifold batch`: many independent targets, sharded (Slurm arrays), resumable; or --submit slurm.
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "io/error.hpp"
+#include "io/log.hpp"
+#include "model/device.hpp"
 #include "pipeline/batch.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/slurm.hpp"
@@ -79,7 +82,8 @@ int run_batch(const std::vector<std::string>& args) {
   b.out = vm["out"].as<std::string>();
   if (b.input.empty()) throw InputError("trifold batch: give the INPUT (FASTA, manifest or folder)");
   if (b.out.empty()) throw InputError("trifold batch: --out DIR is required");
-  b.settings = prediction_settings(vm);
+  // With --submit the network runs on the cluster's GPU nodes, not here: --device is checked for syntax only.
+  b.settings = prediction_settings(vm, vm["submit"].as<std::string>().empty());
   const pl::Settings& s = b.settings;
   b.retry_failed = vm["retry-failed"].as<bool>();
 
@@ -110,6 +114,28 @@ int run_batch(const std::vector<std::string>& args) {
     common.insert(common.end(), {"--max-length", std::to_string(s.max_length)});
     if (b.retry_failed) common.push_back("--retry-failed");
     for (const auto& [k, v] : s.method_options) common.insert(common.end(), {"--method-option", k + "=" + v});
+    // The network array alone gets the device options (the MSA array runs on CPU nodes, where --device cuda
+    // would be refused).
+    std::vector<std::string> net_only;
+    const model::Device dev = model::parse_device_spec(s.device);
+    if (dev.kind == model::DeviceKind::Cuda) {
+      if (so.gpus < 1)
+        throw InputError("--device " + s.device + " with --gpus 0: the network array would ask Slurm for no GPU");
+      if (dev.index >= so.gpus)
+        throw InputError("--device " + s.device + " with --gpus " + std::to_string(so.gpus) +
+                         ": inside a job Slurm shows only its own GPUs, as cuda:0..cuda:" + std::to_string(so.gpus - 1));
+      net_only.insert(net_only.end(), {"--device", s.device});
+      if (s.max_memory_gib > 0) {
+        std::ostringstream gib;
+        gib << s.max_memory_gib;
+        net_only.insert(net_only.end(), {"--max-memory", gib.str()});
+      }
+      if (s.precision != "fp32") net_only.insert(net_only.end(), {"--precision", s.precision});
+    } else if (so.gpus > 0) {
+      log::warn("the network array asks Slurm for " + std::to_string(so.gpus) +
+                " GPU(s) per task but runs the network on the CPU (--device cpu); add --device cuda to use them, "
+                "or --gpus 0 not to request them");
+    }
     // Fail fast here rather than in every array task: database, weights and method must be usable. The
     // network array runs every stage, whatever --stop-after says.
     bool need_search = false;
@@ -117,7 +143,7 @@ int run_batch(const std::vector<std::string>& args) {
     pl::Settings full = s;
     full.stop_after.clear();
     pl::make_resources(full, need_search);
-    auto sc = pl::make_slurm_scripts(so, self_path(), common, b.out, targets.size(), TRIFOLD_VERSION);
+    auto sc = pl::make_slurm_scripts(so, self_path(), common, b.out, targets.size(), TRIFOLD_VERSION, net_only);
     if (vm["dry-run"].as<bool>()) {
       std::cout << "# " << sc.msa_path.string() << "\n" << sc.msa << "\n# " << sc.net_path.string() << "\n"
                 << sc.net << "\n# commands\n" << pl::slurm_commands(sc, so.dependency);

@@ -23,6 +23,7 @@
 
 #include "io/error.hpp"
 #include "model/device.hpp"
+#include "model/precision.hpp"
 #include "model/e2e/network.hpp"
 #ifdef TRIFOLD_WITH_CUDA
 #include "model/cuda/network.hpp"
@@ -104,25 +105,38 @@ bool is_oom(const std::string& m) {
 }
 #endif
 
+// The settings of a GPU benchmark, shared by the parent and each length's child process.
+struct GpuBench {
+  model::Device dev;
+  int n = 0;          // MSA rows
+  uint32_t seed = 1;
+  int forced = 0;     // forced refinement iterations (0 = early stop)
+  int max_iter = 200;
+  int warmup_l = 32;
+  double max_gib = 0;
+  model::MatmulPrecision precision = model::MatmulPrecision::Fp32;
+};
+
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
 // <peak alloc bytes> <device used bytes> <planned peak bytes> <finite> <message>" on stdout. The chunking is the
 // memory planner's for --max-memory (else for the device's free memory), as predict --device cuda chooses it;
 // the planned peak is the planner's estimate of what peak alloc measures (model/memory_plan.hpp).
-int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced, int max_iter, int warmup_l,
-              double max_gib, bool trunk_only) {
+int gpu_child(const GpuBench& b, int l, bool trunk_only) {
+  const int n = b.n, warmup_l = b.warmup_l;
+  const uint32_t seed = b.seed;
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 1;
   size_t peak = 0, used = 0, planned = 0;
   std::string status = "ok", msg;
 #ifdef TRIFOLD_WITH_CUDA
   try {
-    const model::Device dev = model::parse_device(device);
     model::Weights w = model::random_weights(model::preset_config("full"), seed);
     const auto s0 = std::chrono::steady_clock::now();
-    model::cuda::NetworkGpu net(w, dev.index, model::MatmulPrecision::Fp32, static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0));
+    const size_t cap = static_cast<size_t>(b.max_gib * 1024.0 * 1024.0 * 1024.0);
+    model::cuda::NetworkGpu net(w, b.dev.index, b.precision, cap);
     model::e2e::RefineOptions opt;
-    opt.fixed_iter = forced;
-    opt.max_iter = max_iter;
+    opt.fixed_iter = b.forced;
+    opt.max_iter = b.max_iter;
     if (warmup_l > 0) {  // kernels, cuBLAS heuristics and the memory pool warmed on a small input
       model::TrunkInputs win = random_inputs(std::min(l, warmup_l), std::min(n, warmup_l), seed + 7);
       model::e2e::RefineOptions wopt;
@@ -131,7 +145,6 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
     }
     model::TrunkInputs in = random_inputs(l, n, seed);
     {
-      const size_t cap = static_cast<size_t>(max_gib * 1024.0 * 1024.0 * 1024.0);
       const auto [fr, total] = net.context().device_memory();
       const size_t budget = cap > 0 ? cap : fr + net.context().bytes_in_use();
       model::MemoryProblem mp;
@@ -177,8 +190,7 @@ int gpu_child(const std::string& device, int l, int n, uint32_t seed, int forced
 #else
   status = "error";
   msg = "built without CUDA";
-  (void)device, (void)l, (void)n, (void)seed, (void)forced, (void)max_iter, (void)warmup_l, (void)max_gib,
-      (void)trunk_only;
+  (void)b, (void)l, (void)n, (void)seed, (void)warmup_l, (void)trunk_only;
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
@@ -273,11 +285,17 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
   return r;
 }
 
-int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int n, uint32_t seed, int forced,
-                      int max_iter, double timeout_s, double budget_s, bool search, int warmup_l, double max_gib) {
+int run_bench_e2e_gpu(const GpuBench& b, const std::vector<int>& ls, double timeout_s, double budget_s, bool search) {
+  const model::Device& dev = b.dev;
+  const int n = b.n, forced = b.forced, max_iter = b.max_iter, warmup_l = b.warmup_l;
+  const uint32_t seed = b.seed;
+  const double max_gib = b.max_gib;
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement) on "
             << dev.str() << " (" << model::cuda_device_description(dev.index)
-            << "), fp32 (TF32 off), random full-size weights (preset full, seed " << seed << ")\n  N=" << n
+            << "), " << (b.precision == model::MatmulPrecision::Fp32 ? std::string("fp32 (TF32 off)")
+                                                                   : std::string(model::matmul_precision_name(b.precision)) +
+                                                                         " trunk products (tensor cores, SE(3) fp32)")
+            << ", random full-size weights (preset full, seed " << seed << ")\n  N=" << n
             << "  version " << TRIFOLD_VERSION << "  refinement: "
             << (forced > 0 ? "forced " + std::to_string(forced) + " iterations"
                            : "early stop (at most " + std::to_string(max_iter) + " iterations)")
@@ -310,7 +328,8 @@ int run_bench_e2e_gpu(const model::Device& dev, const std::vector<int>& ls, int 
         "trifold",      "bench",           "e2e",           "--device",         dev.str(),
         "--lengths",    std::to_string(l), "--rows",        std::to_string(n),  "--seed",
         std::to_string(seed), "--refine-iters", std::to_string(forced), "--refine-max", std::to_string(max_iter),
-        "--warmup-length", std::to_string(warmup_l), "--max-memory", std::to_string(max_gib), "--child"};
+        "--warmup-length", std::to_string(warmup_l), "--max-memory", std::to_string(max_gib),
+        "--precision", model::matmul_precision_name(b.precision), "--child"};
     // Search lengths (beyond the listed ones) run the trunk only: it holds the memory peak (the refinement's
     // largest tensors are [2, L, L, ~70]), and it keeps the search within the budget.
     const bool trunk_only = k >= ls.size();
@@ -357,6 +376,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("search", po::bool_switch(), "CUDA: after the lengths, grow L (x1.25) until a length fails or the budget ends")
       ("warmup-length", po::value<int>()->default_value(32), "CUDA: warm-up forward at this L (and N) before the timed one (0 = none)")
       ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); the memory planner sizes the chunks for it; a length that still needs more is an OOM row (bench e2e never crops)")
+      ("precision", po::value<std::string>()->default_value("fp32"), "CUDA: the trunk's matrix products, fp32 | tf32 | bf16 (tensor cores; SE(3) stays fp32)")
       ("trunk-only", po::bool_switch(), "internal (--search lengths): time the trunk only")
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());
@@ -381,10 +401,10 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     if (max_iter < 1) throw InputError("bench e2e: --refine-max must be >= 1");
     const double max_gib = vm["max-memory"].as<double>();
     if (max_gib < 0) throw InputError("bench e2e: --max-memory must be >= 0");
-    if (vm["child"].as<bool>()) return gpu_child(dev.str(), ls.at(0), n, seed, forced, max_iter, warm, max_gib,
-                                                 vm["trunk-only"].as<bool>());
-    return run_bench_e2e_gpu(dev, ls, n, seed, forced, max_iter, vm["timeout"].as<double>(), vm["budget"].as<double>(),
-                             vm["search"].as<bool>(), warm, max_gib);
+    const GpuBench b{dev, n, seed, forced, max_iter, warm, max_gib,
+                     model::parse_matmul_precision(vm["precision"].as<std::string>())};
+    if (vm["child"].as<bool>()) return gpu_child(b, ls.at(0), vm["trunk-only"].as<bool>());
+    return run_bench_e2e_gpu(b, ls, vm["timeout"].as<double>(), vm["budget"].as<double>(), vm["search"].as<bool>());
   }
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement), fp32 CPU, "
                "random full-size weights (preset full, seed "

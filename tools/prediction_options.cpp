@@ -5,6 +5,7 @@
 
 #include "io/error.hpp"
 #include "model/device.hpp"
+#include "model/precision.hpp"
 
 namespace trifold::cli {
 
@@ -23,6 +24,10 @@ po::options_description prediction_options() {
                   "--device cuda: GiB of device memory TriFold may allocate (0 = the device's free memory). The memory "
                   "planner (trifold plan) sizes the chunks to fit it, or falls back to crop mode when the full length "
                   "cannot fit. Ignored on the CPU (crops above L = 300 there, as the reference)");
+  o.add_options()("precision", po::value<std::string>()->default_value("fp32"),
+                  "--device cuda: matrix products of the trunk in fp32 (default, the reference's arithmetic), tf32 or "
+                  "bf16 (tensor cores, fp32 accumulation, SE(3) stays fp32; accuracy vs fp32: docs/cuda.md, "
+                  "trifold bench precision)");
   return o;
 }
 
@@ -35,10 +40,15 @@ po::options_description network_device_option() {
 
 model::Device require_network_device(const std::string& spec) { return model::parse_device(spec); }
 
-pipeline::Settings prediction_settings(const po::variables_map& vm) {
-  const model::Device dev = require_network_device(vm["device"].as<std::string>());
+pipeline::Settings prediction_settings(const po::variables_map& vm, bool device_here) {
+  const std::string spec = vm["device"].as<std::string>();
+  const model::Device dev = device_here ? require_network_device(spec) : model::parse_device_spec(spec);
   pipeline::Settings s;
   s.device = dev.str();
+  s.precision = model::matmul_precision_name(model::parse_matmul_precision(vm["precision"].as<std::string>()));
+  if (dev.kind == model::DeviceKind::Cpu && s.precision != "fp32")
+    throw InputError("--precision " + s.precision + " needs --device cuda: the CPU runs fp32 (it can only emulate " +
+                     s.precision + ", slowly, to measure it: trifold bench precision)");
   s.version = TRIFOLD_VERSION;
   s.db = vm["db"].as<std::string>();
   s.weights = vm["weights"].as<std::string>();

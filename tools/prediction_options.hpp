@@ -7,7 +7,8 @@
 
 namespace trifold::cli {
 
-// --db, --msa-tool, --method, --weights, --stop-after, --max-length, --method-option, --device.
+// --db, --msa-tool, --method, --weights, --stop-after, --max-length, --method-option, --device, --max-memory,
+// --precision.
 po::options_description prediction_options();
 
 // --device (declared once; predict, batch, bench trunk, bench e2e).
@@ -19,7 +20,8 @@ po::options_description network_device_option();
 model::Device require_network_device(const std::string& spec);
 
 // Settings from those options (plus --threads); weights default to $TRIFOLD_WEIGHTS. Throws InputError for a
-// malformed --method-option.
-pipeline::Settings prediction_settings(const po::variables_map& vm);
+// malformed --method-option, a bad --precision or a reduced precision on the CPU. device_here = false: the
+// network runs elsewhere (batch --submit), so --device is checked for syntax and build support only.
+pipeline::Settings prediction_settings(const po::variables_map& vm, bool device_here = true);
 
 }  // namespace trifold::cli

@@ -31,3 +31,17 @@ TEST(Device, CudaWithoutDeviceIsAnErrorNotAFallback) {
     EXPECT_NE(msg.find("--device cpu"), std::string::npos) << msg;
   }
 }
+
+// The spec-only parse (batch --submit on a login node): syntax and "CUDA in this build", no device lookup.
+TEST(Device, SpecParseDoesNotLookForTheDevice) {
+  EXPECT_THROW(parse_device_spec("cuda:x"), InputError);
+  EXPECT_EQ(parse_device_spec("cpu").kind, DeviceKind::Cpu);
+  if (!cuda_built()) {
+    EXPECT_THROW(parse_device_spec("cuda"), InputError);
+    return;
+  }
+  const Device d = parse_device_spec("cuda:7");  // whatever this machine has
+  EXPECT_EQ(d.kind, DeviceKind::Cuda);
+  EXPECT_EQ(d.index, 7);
+  EXPECT_EQ(d.str(), "cuda:7");
+}

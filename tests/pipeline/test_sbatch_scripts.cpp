@@ -1,6 +1,7 @@
 // `trifold batch --submit slurm --dry-run`: the generated MSA and network array scripts and sbatch commands.
 #include <gtest/gtest.h>
 
+#include "model/device.hpp"
 #include "pipeline/method.hpp"
 #include "tests/common/test_data.hpp"
 #include "tests/pipeline/batch_fixture.hpp"
@@ -75,6 +76,46 @@ TEST(SbatchScripts, DryRunPrintsBothArrays) {
   EXPECT_NE(r.output.find("#SBATCH --array=0-1\n"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("--gres"), std::string::npos);
   EXPECT_NE(r.output.find("--dependency=afterok:<msa-job-id>"), std::string::npos);
+}
+
+// --device cuda on a login node without GPUs: checked for syntax only, and handed to the network array alone
+// (the MSA array runs on CPU nodes, where it would be refused), with --max-memory and --precision.
+TEST(SbatchScripts, DeviceOptionsGoToTheNetworkArrayOnly) {
+  REQUIRE_COEVOLUTION();
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("sbatch_device");
+  auto ids = test::write_a3m_inputs(d / "a3m", 2, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  const std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
+                           (d / "out").string() + " --submit slurm --dry-run";
+  auto r = test::run_command(base + " --device cuda --max-memory 40 --precision bf16", false);
+  if (!model::cuda_built()) {
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("no CUDA backend"), std::string::npos) << r.output;
+    return;
+  }
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string msa = section(r.output, "#!/bin/bash", "# " + (d / "out" / "slurm" / "net.sbatch").string());
+  std::string net = section(r.output, "# " + (d / "out" / "slurm" / "net.sbatch").string(), "# commands");
+  EXPECT_NE(net.find(" --device cuda:0 --max-memory 40"), std::string::npos) << net;
+  EXPECT_NE(net.find(" --precision bf16"), std::string::npos) << net;
+  EXPECT_EQ(msa.find("--device"), std::string::npos) << msa;
+  EXPECT_EQ(msa.find("--precision"), std::string::npos) << msa;
+  // A device the job cannot see, or no GPU request: clear errors before anything is submitted.
+  r = test::run_command(base + " --device cuda:1 --gpus 1");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("only its own GPUs"), std::string::npos) << r.output;
+  r = test::run_command(base + " --device cuda --gpus 0");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--gpus 0"), std::string::npos) << r.output;
+  // A reduced precision is a GPU mode.
+  r = test::run_command(base + " --precision bf16");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("needs --device cuda"), std::string::npos) << r.output;
+  // GPUs requested for a CPU network: submitted, with a warning.
+  r = test::run_command(base + " --gpus 1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("runs the network on the CPU"), std::string::npos) << r.output;
 }
 
 TEST(SbatchScripts, BadOptionsAreInputErrors) {
