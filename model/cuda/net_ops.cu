@@ -25,6 +25,7 @@ __global__ void add_pos_2d_kernel(float* x, const float* emb, int64_t l, int64_t
   const int64_t half = d / 2;
   TRIFOLD_GRID_STRIDE(t, l * l * d) {
     const int64_t c = t % d, ij = t / d, j = ij % l, i = ij / l;
+    if (c >= 2 * half) continue;  // odd d: the last channel gets no PE (as the CPU); emb[j, half] would be out of row
     x[t] += c < half ? emb[i * half + c] : emb[j * half + (c - half)];
   }
 }
