@@ -17,7 +17,7 @@
 # (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 225), BENCH_TIMEOUT (s, op benchmark, 60), BENCH_ARGS
 # (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), PREC_TIMEOUT (s, 45) and PREC_ARGS (default "--preset
 # full --length 300 --rows 300": bench precision, bf16/TF32 tensor cores vs fp32 through the network), SANITIZE=1 (--bundle: run the test binaries under
-# compute-sanitizer memcheck). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
+# compute-sanitizer memcheck), LOG_DIR (--bundle: copy every log there at exit). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
 # kernel launch) so that an asynchronous fault names its kernel.
 set -euo pipefail
 
@@ -287,7 +287,8 @@ bundle() {
     say "nvidia-smi not found"
   local libs
   libs=$(unpack_libs)
-  trap 'rm -rf "$libs"' EXIT
+  # LOG_DIR (optional): every log of this run is copied there at exit (e.g. the device tool's $OUT).
+  trap '[[ -n "${LOG_DIR:-}" ]] && mkdir -p "$LOG_DIR" && cp "$libs"/*.log "$LOG_DIR"/ 2>/dev/null; rm -rf "$libs"' EXIT
   export LD_LIBRARY_PATH="$libs/lib:$(cuda_lib_dirs)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export TRIFOLD_SHARED=$BUNDLE/shared
   # The machine's C++ runtime may be older than the build machine's: then use the bundled copy.
