@@ -40,6 +40,7 @@ struct MemoryProblem {
   int64_t rows = 0;
   int64_t templates = 1;
   int refine_top_k = 64;
+  bool bf16_operands = false;  // --precision bf16: the GEMMs' bf16 operand copies (+15 % of the activations)
 };
 
 struct StagePeak {

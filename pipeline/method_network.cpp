@@ -111,6 +111,7 @@ class NetworkMethod final : public Method {
       model::MemoryProblem mp;
       mp.length = static_cast<int64_t>(L);
       mp.rows = in.msa.n_rows;
+      mp.bf16_operands = opt_.precision == model::MatmulPrecision::Bf16;
       const model::MemoryPlan plan = model::plan_memory(mm, mp, budget_);
       memory_plan = plan.summary();
       auto gpu_refine = [&](const model::Tensor& node, const model::Tensor& prob_s) {
@@ -126,6 +127,7 @@ class NetworkMethod final : public Method {
         model::MemoryProblem cp;
         cp.length = std::min<int64_t>(static_cast<int64_t>(L), 300);
         cp.rows = std::min<int64_t>(all.n_rows, 1000);
+        cp.bf16_operands = mp.bf16_operands;
         const model::MemoryPlan crop_plan = model::plan_memory(mm, cp, budget_);
         if (!crop_plan.fits)
           throw InputError("network: " + id + ": even a 300-residue crop does not fit the device memory budget (" +

@@ -150,6 +150,7 @@ int gpu_child(const GpuBench& b, int l, bool trunk_only) {
       model::MemoryProblem mp;
       mp.length = l;
       mp.rows = n;
+      mp.bf16_operands = b.precision == model::MatmulPrecision::Bf16;
       const model::MemoryPlan plan = model::plan_memory(model::MemoryModel::from_weights(w), mp, budget);
       net.set_chunking(plan.chunking);
       planned = plan.estimate.peak_bytes;

@@ -2,6 +2,7 @@
 // Skipped visibly without CUDA in the build or without a visible device.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <cstdlib>
@@ -166,13 +167,14 @@ TEST_F(CudaOps, BmmAllTransposes) {
 
 // bf16/TF32 tensor-core products against the CPU's emulation of the same operand rounding (cpu::gemm under a
 // MatmulPrecisionScope). Tolerance: rounding to bf16 is exact on both sides (round to nearest even) and products
-// of bf16 values are exact in fp32, so what remains is the accumulation: the tensor cores add with truncation,
-// up to ~K·2⁻²⁴ ≈ 2e-5 relative for K = 301 (vs ~1e-6 for fp32 sums), hence 1e-4 for bf16 — still 20× below
-// the rounding itself (~2e-3, which the second check requires, so a silently-fp32 path fails). TF32's
-// hardware input rounding may truncate rather than round to nearest (≤ 2⁻¹¹ per operand): 1e-3.
+// of bf16 values are exact in fp32, so what remains is the accumulation order: 1e-4 for bf16 (measured on an
+// H200: 5e-8–9e-8) — still 20× below the rounding itself (~2e-3, which the second check requires, so a
+// silently-fp32 path fails). TF32 is an allowance, not an order (CUBLAS_COMPUTE_32F_FAST_TF32): cuBLAS may pick
+// an fp32 kernel for small batched products (it did on the H200 for bmm and gemm_batched2 here), so a TF32
+// result must match the TF32 emulation or plain fp32, within 1e-3 (measured: 7.6e-7 vs the emulation).
 TEST_F(CudaOps, ReducedPrecisionProductsMatchTheCpuEmulation) {
   for (auto p : {MatmulPrecision::Bf16, MatmulPrecision::Tf32}) {
-    const double tol = p == MatmulPrecision::Bf16 ? 1e-4 : 1e-3, live = p == MatmulPrecision::Bf16 ? 5e-4 : 5e-5;
+    const double tol = p == MatmulPrecision::Bf16 ? 1e-4 : 1e-3, live = 5e-4;
     const char* pn = matmul_precision_name(p);
     gpu::MatmulPrecisionScope gpu_scope(ctx(), p);
     auto check = [&](const std::string& what, const gpu::DeviceTensor& got, const std::function<Tensor()>& cpu_op) {
@@ -184,6 +186,10 @@ TEST_F(CudaOps, ReducedPrecisionProductsMatchTheCpuEmulation) {
       }
       const double e = rel_l2(g, emu), moved = rel_l2(g, fp32);
       std::printf("  %s %-22s vs CPU emulation %.2e, vs fp32 %.2e\n", pn, what.c_str(), e, moved);
+      if (p == MatmulPrecision::Tf32) {
+        EXPECT_LE(std::min(e, moved), tol) << pn << " " << what << ": neither TF32 nor fp32";
+        return;
+      }
       EXPECT_LE(e, tol) << pn << " " << what;
       EXPECT_GE(moved, live) << pn << " " << what << ": no rounding happened";
     };
