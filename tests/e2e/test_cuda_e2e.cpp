@@ -46,11 +46,7 @@ using test::rel_l2;
 namespace eg = trifold::test::e2eg;
 
 Tensor random_tensor(Shape s, uint32_t seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, scale);
-  Tensor t(std::move(s));
-  for (auto& v : t.vec()) v = nd(rng);
-  return t;
+  return test::random_normal_tensor(std::move(s), seed, scale);
 }
 
 // A compact random backbone: CA on a 3.8 Å random walk, N and C at fixed offsets plus noise. [L, 3, 3].

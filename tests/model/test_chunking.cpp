@@ -14,27 +14,15 @@
 #include "model/rf1/modules.hpp"
 #include "model/weight_table.hpp"
 #include "model/weights_random.hpp"
+#include "tests/common/tensor_test.hpp"
 
 namespace trifold::model {
 namespace {
 
-// ||got - ref||_2 / ||ref||_2 in double.
-double rel_l2(const Tensor& got, const Tensor& ref) {
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < ref.numel(); ++i) {
-    const double d = static_cast<double>(got[i]) - ref[i];
-    num += d * d;
-    den += static_cast<double>(ref[i]) * ref[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
-}
+using test::rel_l2;
 
-Tensor random_tensor(Shape s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  Tensor t(std::move(s));
-  for (auto& v : t.vec()) v = nd(rng);
-  return t;
+Tensor random_tensor(Shape s, uint32_t seed, float scale = 1.0f) {
+  return test::random_normal_tensor(std::move(s), seed, scale);
 }
 
 // Chunked and unchunked run the same arithmetic per output element except that the blocks' GEMMs have other

@@ -26,12 +26,8 @@ namespace {
 namespace gpu = trifold::model::cuda;
 using test::rel_l2;
 
-Tensor random_tensor(Shape s, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  Tensor t(std::move(s));
-  for (auto& v : t.vec()) v = nd(rng);
-  return t;
+Tensor random_tensor(Shape s, uint32_t seed, float scale = 1.0f) {
+  return test::random_normal_tensor(std::move(s), seed, scale);
 }
 
 // Whole modules chain ~10–30 ops; each GPU/CPU pair differs by fp32 summation order only (~1e-7 relative per op,

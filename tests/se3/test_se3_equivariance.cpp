@@ -113,30 +113,43 @@ TEST(Se3Equivariance, SelfLoopQuirkBreaksEquivariance) {
   EXPECT_GT(r.l0_err + r.l1_err, 1e-3);
 }
 
-TEST(Se3Determinism, OutputDoesNotDependOnThreadCount) {
-  TRIFOLD_REQUIRE_SHARED(g::golden("weights/tiny/RoseTTAFold_e2e.pt"));
-  // Every parallel loop writes disjoint outputs (per edge, per destination node, per row), so 1 and 2
-  // OpenMP threads must give bit-identical results (docs/STYLE.md 7).
-  const Weights& w = g::weights("tiny");
-  const Se3Config cfg = g::se3_config("tiny", "REF_param");
-  SE3Transformer net(w, "refine.refine_net.0.se3.", cfg);
-  const int L = 40;
-  std::mt19937 rng(3);
+namespace {
+
+// A random top-k graph of L residues (CA ~ N(0, 8²) Å, N(0, 1) edge features) and N(0, 1) node features for the
+// tiny checkpoint's refinement SE3Transformer.
+struct RefineStackCase {
+  Graph gr;
+  Tensor l0, l1;
+};
+RefineStackCase refine_stack_case(const Se3Config& cfg, int L, int top_k, uint32_t seed) {
+  std::mt19937 rng(seed);
   std::normal_distribution<float> nd(0.f, 1.f);
   std::vector<float> ca(L * 3), pair(static_cast<size_t>(L) * L * cfg.num_edge_features);
   for (auto& x : ca) x = 8.f * nd(rng);
   for (auto& x : pair) x = nd(rng);
   std::vector<int64_t> idx(L);
   for (int i = 0; i < L; ++i) idx[i] = i;
-  Graph gr = make_topk_graph(ca.data(), idx.data(), 1, L, 16, pair.data(), cfg.num_edge_features);
-  Tensor l0({L, cfg.l0_in_features}), l1({L, cfg.l1_in_features, 3});
-  for (auto& x : l0.vec()) x = nd(rng);
-  for (auto& x : l1.vec()) x = nd(rng);
+  RefineStackCase c{make_topk_graph(ca.data(), idx.data(), 1, L, top_k, pair.data(), cfg.num_edge_features),
+                    Tensor({L, cfg.l0_in_features}), Tensor({L, cfg.l1_in_features, 3})};
+  for (auto& x : c.l0.vec()) x = nd(rng);
+  for (auto& x : c.l1.vec()) x = nd(rng);
+  return c;
+}
+
+}  // namespace
+
+TEST(Se3Determinism, OutputDoesNotDependOnThreadCount) {
+  TRIFOLD_REQUIRE_SHARED(g::golden("weights/tiny/RoseTTAFold_e2e.pt"));
+  // Every parallel loop writes disjoint outputs (per edge, per destination node, per row), so 1 and 2
+  // OpenMP threads must give bit-identical results (docs/STYLE.md 7).
+  const Se3Config cfg = g::se3_config("tiny", "REF_param");
+  SE3Transformer net(g::weights("tiny"), "refine.refine_net.0.se3.", cfg);
+  const RefineStackCase c = refine_stack_case(cfg, 40, 16, 3);
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
-  Features a = net.forward(gr, l0, l1);
+  Features a = net.forward(c.gr, c.l0, c.l1);
   omp_set_num_threads(2);
-  Features b = net.forward(gr, l0, l1);
+  Features b = net.forward(c.gr, c.l0, c.l1);
   omp_set_num_threads(saved);
   for (const auto& [d, t] : a) EXPECT_EQ(t.vec(), b.at(d).vec()) << "degree " << d;
 }
@@ -146,26 +159,14 @@ TEST(Se3Determinism, ReducedTrunkPrecisionLeavesSe3InFp32) {
   // bf16/TF32 apply to the trunk's matrix products only; the SE(3) stack holds an fp32 scope (as the
   // reference's mixed precision keeps SE(3) in fp32). Its radial MLPs and 1x1 mixers go through cpu::gemm, so
   // without that scope the emulated bf16 rounding would change the output: it must be bit-identical.
-  const Weights& w = g::weights("tiny");
   const Se3Config cfg = g::se3_config("tiny", "REF_param");
-  SE3Transformer net(w, "refine.refine_net.0.se3.", cfg);
-  const int L = 30;
-  std::mt19937 rng(5);
-  std::normal_distribution<float> nd(0.f, 1.f);
-  std::vector<float> ca(L * 3), pair(static_cast<size_t>(L) * L * cfg.num_edge_features);
-  for (auto& x : ca) x = 8.f * nd(rng);
-  for (auto& x : pair) x = nd(rng);
-  std::vector<int64_t> idx(L);
-  for (int i = 0; i < L; ++i) idx[i] = i;
-  Graph gr = make_topk_graph(ca.data(), idx.data(), 1, L, 12, pair.data(), cfg.num_edge_features);
-  Tensor l0({L, cfg.l0_in_features}), l1({L, cfg.l1_in_features, 3});
-  for (auto& x : l0.vec()) x = nd(rng);
-  for (auto& x : l1.vec()) x = nd(rng);
-  Features a = net.forward(gr, l0, l1);
+  SE3Transformer net(g::weights("tiny"), "refine.refine_net.0.se3.", cfg);
+  const RefineStackCase c = refine_stack_case(cfg, 30, 12, 5);
+  Features a = net.forward(c.gr, c.l0, c.l1);
   Features b;
   {
     cpu::MatmulPrecisionScope bf16(MatmulPrecision::Bf16);
-    b = net.forward(gr, l0, l1);
+    b = net.forward(c.gr, c.l0, c.l1);
     EXPECT_EQ(cpu::matmul_precision(), MatmulPrecision::Bf16);  // the SE(3) scope restored the caller's
   }
   for (const auto& [d, t] : a) EXPECT_EQ(t.vec(), b.at(d).vec()) << "degree " << d;
