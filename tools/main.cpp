@@ -1,5 +1,8 @@
 // Entry point of the `trifold` command: dispatches to a subcommand and turns exceptions into exit codes.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -23,6 +26,12 @@ void print_usage(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenMP workers that spin after each parallel region (libgomp's default) take the cores that pthread
+  // OpenBLAS's own threads need for the next product: the CPU e2e forward (full weights, L = N = 64) ran in 33 s
+  // instead of 12.6 s on 2 cores, and ~30x slower CPU code was seen on 16. libgomp reads OMP_WAIT_POLICY when it
+  // is loaded, before main, so set PASSIVE and execute this program once more (a policy the user set is kept;
+  // if the re-execution fails, go on as before).
+  if (!std::getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0) execv("/proc/self/exe", argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
