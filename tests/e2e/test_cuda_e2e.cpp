@@ -14,6 +14,7 @@
 #include <random>
 
 #include "model/device.hpp"
+#include "model/e2e/crop.hpp"
 #include "model/e2e/network.hpp"
 #include "model/e2e/str_blocks.hpp"
 #include "model/rf1/modules.hpp"
@@ -250,6 +251,39 @@ TEST_P(CudaE2eModules, WholeNetwork) {
   expect_host("network refined xyz", g.refine.xyz, o.refine.xyz, kTolWhole);
   EXPECT_EQ(g.refine.n_iter, o.refine.n_iter);
   EXPECT_EQ(g.refine.best_iter, o.refine.best_iter);
+}
+
+// The crop mode on the GPU (predict --device cuda when the memory plan does not fit the full length): the CPU's
+// crop loop over NetworkGpu::trunk, then the GPU refinement on the averaged crops — as pipeline/method_network
+// runs it — against the same on the CPU. Windows of 10 residues (shift 5) give 10 crops of L = 23.
+TEST_P(CudaE2eModules, CropModeOverTheGpuTrunk) {
+  std::mt19937 rng(23);
+  std::uniform_int_distribution<int> tok(0, 21);  // 21: some gaps, so the per-crop row filter has work
+  MsaTokens msa;
+  msa.n_rows = n_;
+  msa.length = l_;
+  msa.tokens.resize(static_cast<size_t>(n_ * l_));
+  for (auto& t : msa.tokens) t = std::min(tok(rng), 20);
+  for (int64_t j = 0; j < l_; ++j) msa.tokens[static_cast<size_t>(j)] = static_cast<int32_t>(j % 20);  // query: no gaps
+  const TrunkInputs in = make_inputs_without_templates(msa);
+  const e2e::CropOptions crops{10, 5};
+  e2e::RefineOptions opt;
+  opt.fixed_iter = 2;
+  const e2e::Network cpu_net(w_);
+  const e2e::CropAverage c = e2e::run_crops(cpu_net, msa, crops);
+  const e2e::RefineResult cr = cpu_net.refine(c.node, c.prob_s, in.seq, in.idx, opt);
+  ctx_.reset();  // NetworkGpu owns its context
+  gpu::NetworkGpu net(w_, 0);
+  net.context().set_sync_after_launch(std::getenv("TRIFOLD_CUDA_SYNC") != nullptr);
+  const e2e::CropAverage g =
+      e2e::run_crops([&](const TrunkInputs& crop) { return net.trunk(crop); }, cpu_net.dims().d_msa, msa, crops);
+  const e2e::RefineResult gr = net.refine(g.node, g.prob_s, in.seq, in.idx, opt);
+  EXPECT_EQ(g.n_crops, c.n_crops);
+  EXPECT_EQ(c.n_crops, 10);
+  expect_host("crops prob_s", g.prob_s, c.prob_s, kTolWhole);
+  expect_host("crops node", g.node, c.node, kTolWhole);
+  expect_host("crops refined xyz", gr.xyz, cr.xyz, kTolWhole);
+  EXPECT_EQ(gr.n_iter, cr.n_iter);
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, CudaE2eModules, ::testing::Values("tiny", "small"));
