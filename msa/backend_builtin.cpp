@@ -7,9 +7,16 @@
 namespace trifold::msa::detail {
 
 A3m run_builtin(const SequenceRecord& query, const MsaOptions& opt) {
-  const std::vector<uint8_t> codes = encode_query(query);
-  A3m out;
-  out.rows.push_back(query);
+  return std::move(run_builtin_batch({query}, opt).at(0));
+}
+
+std::vector<A3m> run_builtin_batch(const std::vector<SequenceRecord>& queries, const MsaOptions& opt) {
+  std::vector<std::vector<uint8_t>> codes;
+  std::vector<A3m> out(queries.size());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    codes.push_back(encode_query(queries[i]));
+    out[i].rows.push_back(queries[i]);
+  }
   const int saved = omp_get_max_threads();
   if (opt.cpu > 0) omp_set_num_threads(opt.cpu);
   try {
@@ -17,10 +24,14 @@ A3m run_builtin(const SequenceRecord& query, const MsaOptions& opt) {
       report(opt, "builtin: loading " + path.string());
       const SequenceDb db = load_sequence_db(path);
       report(opt, log::cat("builtin: searching ", db.size(), " sequences (", db.total_residues(), " residues) of ",
-                           path.string()));
-      const std::vector<Hit> hits = builtin_search(codes, db, opt.builtin);
-      A3m part = hits_to_a3m(query, db, hits);
-      out.rows.insert(out.rows.end(), part.rows.begin() + 1, part.rows.end());
+                           path.string(), queries.size() > 1 ? log::cat(" for ", queries.size(), " queries") : ""));
+      const std::vector<std::vector<Hit>> hits = queries.size() == 1
+                                                     ? std::vector<std::vector<Hit>>{builtin_search(codes[0], db, opt.builtin)}
+                                                     : builtin_search_batch(codes, db, opt.builtin);
+      for (size_t i = 0; i < queries.size(); ++i) {
+        A3m part = hits_to_a3m(queries[i], db, hits[i]);
+        out[i].rows.insert(out[i].rows.end(), part.rows.begin() + 1, part.rows.end());
+      }
     }
   } catch (...) {
     omp_set_num_threads(saved);

@@ -9,6 +9,8 @@
 namespace trifold::msa::detail {
 
 A3m run_builtin(const SequenceRecord& query, const MsaOptions& opt);
+// The same for many queries: each database loaded once, searched with builtin_search_batch.
+std::vector<A3m> run_builtin_batch(const std::vector<SequenceRecord>& queries, const MsaOptions& opt);
 A3m run_hhblits_ladder(const SequenceRecord& query, const MsaOptions& opt, const std::filesystem::path& work);
 A3m run_jackhmmer(const SequenceRecord& query, const MsaOptions& opt, const std::filesystem::path& work);
 A3m run_mmseqs(const SequenceRecord& query, const MsaOptions& opt, const std::filesystem::path& work);

@@ -131,35 +131,66 @@ std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt) {
   return hex64(fnv1a64(text.data(), text.size()));
 }
 
-MsaResult build_msa(const SequenceRecord& query_in, const MsaOptions& opt) {
-  SequenceRecord query = query_in;
+namespace {
+
+// The query as every back-end gets it: named, upper case, checked (InputError for an empty or non-protein one).
+SequenceRecord normalised_query(const SequenceRecord& in) {
+  SequenceRecord query = in;
   if (query.name.empty()) query.name = "query";
   for (auto& c : query.sequence) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  encode_query(query);  // throws InputError for an empty or non-protein query
-  check_databases(opt);
+  encode_query(query);
+  return query;
+}
 
+// With a cache directory: sets result.cache_key and cache_file; true (result filled) on a usable hit.
+bool cached(const SequenceRecord& query, const MsaOptions& opt, MsaResult& result, fs::path& cache_file) {
+  if (opt.cache_dir.empty()) return false;
+  result.cache_key = msa_cache_key(query, opt);
+  cache_file = opt.cache_dir / (result.cache_key + ".a3m");
+  if (!fs::exists(cache_file)) return false;
+  try {
+    result.a3m = read_a3m(cache_file);
+  } catch (const InputError& e) {
+    log::warn("unreadable cache entry (", e.what(), "); recomputing");
+    result.a3m = A3m{};
+  }
+  if (!result.a3m.rows.empty() && result.a3m.rows[0].sequence == query.sequence) {
+    result.from_cache = true;
+    result.stats = msa_stats(result.a3m);
+    detail::report(opt, "cache hit " + cache_file.string());
+    return true;
+  }
+  log::warn("cache entry ", cache_file.string(), " does not start with the query; recomputing");
+  return false;
+}
+
+// A searched alignment: exactly the query record first, statistics, a progress line, the cache entry.
+void finish(const SequenceRecord& query, const MsaOptions& opt, MsaResult& result, const fs::path& cache_file,
+            double seconds) {
+  // Every back-end puts the query first; make it exactly the query record.
+  TRIFOLD_CHECK(!result.a3m.rows.empty() && result.a3m.length() == query.sequence.size(),
+                "search back-end returned an alignment that does not match the query");
+  result.a3m.rows[0] = query;
+  result.stats = msa_stats(result.a3m);
+  detail::report(opt, log::cat(tool_name(opt.tool), ": ", result.a3m.rows.size(), " sequences in ", seconds, " s"));
+  if (!cache_file.empty()) {
+    fs::create_directories(opt.cache_dir);
+    write_a3m(cache_file, result.a3m);
+  }
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+MsaResult build_msa(const SequenceRecord& query_in, const MsaOptions& opt) {
+  const SequenceRecord query = normalised_query(query_in);
+  check_databases(opt);
   MsaResult result;
   fs::path cache_file;
-  if (!opt.cache_dir.empty()) {
-    result.cache_key = msa_cache_key(query, opt);
-    cache_file = opt.cache_dir / (result.cache_key + ".a3m");
-    if (fs::exists(cache_file)) {
-      try {
-        result.a3m = read_a3m(cache_file);
-      } catch (const InputError& e) {
-        log::warn("unreadable cache entry (", e.what(), "); recomputing");
-        result.a3m = A3m{};
-      }
-      if (!result.a3m.rows.empty() && result.a3m.rows[0].sequence == query.sequence) {
-        result.from_cache = true;
-        result.stats = msa_stats(result.a3m);
-        detail::report(opt, "cache hit " + cache_file.string());
-        return result;
-      }
-      log::warn("cache entry ", cache_file.string(), " does not start with the query; recomputing");
-    }
-  }
-
+  if (cached(query, opt, result, cache_file)) return result;
   const auto t0 = std::chrono::steady_clock::now();
   if (opt.tool == MsaTool::Builtin) {
     result.a3m = detail::run_builtin(query, opt);
@@ -171,19 +202,34 @@ MsaResult build_msa(const SequenceRecord& query_in, const MsaOptions& opt) {
     if (opt.tool == MsaTool::Jackhmmer) result.a3m = detail::run_jackhmmer(query, opt, work.path());
     if (opt.tool == MsaTool::Mmseqs2) result.a3m = detail::run_mmseqs(query, opt, work.path());
   }
-  // Every back-end puts the query first; make it exactly the query record.
-  TRIFOLD_CHECK(!result.a3m.rows.empty() && result.a3m.length() == query.sequence.size(),
-                "search back-end returned an alignment that does not match the query");
-  result.a3m.rows[0] = query;
-  result.stats = msa_stats(result.a3m);
-  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  detail::report(opt, log::cat(tool_name(opt.tool), ": ", result.a3m.rows.size(), " sequences in ", sec, " s"));
-
-  if (!cache_file.empty()) {
-    fs::create_directories(opt.cache_dir);
-    write_a3m(cache_file, result.a3m);
-  }
+  finish(query, opt, result, cache_file, seconds_since(t0));
   return result;
+}
+
+std::vector<MsaResult> build_msas(const std::vector<SequenceRecord>& queries_in, const MsaOptions& opt) {
+  if (opt.tool != MsaTool::Builtin) {
+    std::vector<MsaResult> out;
+    for (const auto& q : queries_in) out.push_back(build_msa(q, opt));
+    return out;
+  }
+  std::vector<SequenceRecord> queries;
+  for (const auto& q : queries_in) queries.push_back(normalised_query(q));  // every query checked before any search
+  check_databases(opt);
+  std::vector<MsaResult> results(queries.size());
+  std::vector<fs::path> cache_files(queries.size());
+  std::vector<size_t> todo;
+  std::vector<SequenceRecord> todo_queries;
+  for (size_t i = 0; i < queries.size(); ++i)
+    if (!cached(queries[i], opt, results[i], cache_files[i])) todo.push_back(i), todo_queries.push_back(queries[i]);
+  if (todo.empty()) return results;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<A3m> a3ms = detail::run_builtin_batch(todo_queries, opt);
+  const double per_query = seconds_since(t0) / static_cast<double>(todo.size());
+  for (size_t k = 0; k < todo.size(); ++k) {
+    results[todo[k]].a3m = std::move(a3ms[k]);
+    finish(queries[todo[k]], opt, results[todo[k]], cache_files[todo[k]], per_query);
+  }
+  return results;
 }
 
 }  // namespace trifold::msa

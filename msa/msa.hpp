@@ -78,6 +78,12 @@ struct MsaResult {
 // external program fails (its command line and stderr in the message).
 MsaResult build_msa(const SequenceRecord& query, const MsaOptions& opt);
 
+// build_msa for many queries, result[i] for queries[i] (the same alignments, tested). Every query is checked
+// before any search. The built-in search loads each database once and runs the queries the cache does not hold
+// through builtin_search_batch (up to 32 queries share one prefilter pass over the database: docs/msa.md); the
+// external tools run one query at a time.
+std::vector<MsaResult> build_msas(const std::vector<SequenceRecord>& queries, const MsaOptions& opt);
+
 // The cache key of a request: FNV-1a over the tool, the query sequence, each database's fingerprint (path,
 // size and modification time of its files) and every setting that changes the result.
 std::string msa_cache_key(const SequenceRecord& query, const MsaOptions& opt);

@@ -1,12 +1,16 @@
-// `trifold msa`: build a multiple sequence alignment (A3M) for one query with the built-in search or an
-// external tool (hhblits ladder, jackhmmer, mmseqs2), with an optional result cache.
+// `trifold msa`: build multiple sequence alignments (A3M) with the built-in search or an external tool (hhblits
+// ladder, jackhmmer, mmseqs2), with an optional result cache. One query: --out is the A3M file; several: --out is a
+// folder that receives <id>.a3m per query (the built-in search then scans each database once per 32 queries).
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "io/error.hpp"
 #include "io/fasta.hpp"
 #include "io/log.hpp"
 #include "msa/msa.hpp"
+#include "pipeline/target.hpp"
 #include "tools/command.hpp"
 
 namespace trifold::cli {
@@ -15,11 +19,12 @@ int run_msa(const std::vector<std::string>& args) {
   const msa::MsaOptions d;
   po::options_description o("trifold msa options");
   o.add_options()
-      ("query", po::value<std::string>()->required(), "query FASTA file (one protein sequence)")
+      ("query", po::value<std::string>()->required(), "query FASTA file (one or more protein sequences)")
       ("db", po::value<std::vector<std::string>>()->required()->composing(),
        "sequence database; repeat for several (builtin/jackhmmer: FASTA; mmseqs2: FASTA or MMseqs2 DB; "
        "hhblits: HH-suite prefix)")
-      ("out", po::value<std::string>()->required(), "output A3M file (written atomically)")
+      ("out", po::value<std::string>()->required(),
+       "output A3M file (written atomically); with several queries a folder, one <id>.a3m per query")
       ("msa-tool", po::value<std::string>()->default_value("builtin"), "builtin | hhblits | jackhmmer | mmseqs2")
       ("cache", po::value<std::string>()->default_value(""), "cache directory (rerun with same query/db/settings is free)")
       ("cpu", po::value<int>()->default_value(0), "threads for the search tool (0 = --threads / all cores)")
@@ -33,13 +38,12 @@ int run_msa(const std::vector<std::string>& args) {
       ("work-dir", po::value<std::string>()->default_value(""), "directory for temporary files (default: system temp)")
       ("keep-work", po::bool_switch(), "keep temporary files of external tools");
   po::variables_map vm;
-  if (!parse("msa", "--query Q.fasta --db DB [--db DB2 ...] --out OUT.a3m [options]", args, o, {}, vm)) return 0;
+  if (!parse("msa", "--query Q.fasta --db DB [--db DB2 ...] --out OUT.a3m|OUT_DIR [options]", args, o, {}, vm))
+    return 0;
 
   FastaOptions fo;
   const auto records = read_fasta(vm["query"].as<std::string>(), fo);
-  if (records.size() != 1)
-    throw InputError(vm["query"].as<std::string>() + ": expected one query sequence, found " +
-                     std::to_string(records.size()));
+  if (records.empty()) throw InputError(vm["query"].as<std::string>() + ": no query sequence");
   msa::MsaOptions opt;
   opt.tool = msa::parse_tool(vm["msa-tool"].as<std::string>());
   for (const auto& db : vm["db"].as<std::vector<std::string>>()) opt.databases.emplace_back(db);
@@ -60,11 +64,36 @@ int run_msa(const std::vector<std::string>& args) {
     if (!quiet) std::cerr << "[msa] " << line << std::endl;
   };
 
-  const msa::MsaResult r = msa::build_msa(records[0], opt);
-  write_a3m(vm["out"].as<std::string>(), r.a3m);
-  std::printf("%s: %zu sequences (depth), query length %zu, Neff %.1f (80%% identity), Neff/sqrt(L) %.2f%s\n",
-              vm["out"].as<std::string>().c_str(), r.stats.depth, r.stats.length, r.stats.neff,
-              r.stats.neff_per_length, r.from_cache ? " [from cache]" : "");
+  auto summary = [](const std::string& out, const msa::MsaResult& r) {
+    std::printf("%s: %zu sequences (depth), query length %zu, Neff %.1f (80%% identity), Neff/sqrt(L) %.2f%s\n",
+                out.c_str(), r.stats.depth, r.stats.length, r.stats.neff, r.stats.neff_per_length,
+                r.from_cache ? " [from cache]" : "");
+  };
+  const std::string out = vm["out"].as<std::string>();
+  if (records.size() == 1) {
+    const msa::MsaResult r = msa::build_msa(records[0], opt);
+    write_a3m(out, r.a3m);
+    summary(out, r);
+    return 0;
+  }
+  // Several queries: file names first (two queries must not write the same file), then one batched search.
+  std::vector<std::filesystem::path> files;
+  std::set<std::string> seen;
+  for (const auto& rec : records) {
+    const std::string id = pipeline::safe_id(rec.name);
+    if (!seen.insert(id).second)
+      throw InputError(vm["query"].as<std::string>() + ": two queries are both named '" + id +
+                       "' (their A3M files in " + out + " would collide)");
+    files.push_back(std::filesystem::path(out) / (id + ".a3m"));
+  }
+  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
+    throw InputError("--out " + out + ": with " + std::to_string(records.size()) + " queries --out must be a folder");
+  const std::vector<msa::MsaResult> rs = msa::build_msas(records, opt);
+  std::filesystem::create_directories(out);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    write_a3m(files[i], rs[i].a3m);
+    summary(files[i].string(), rs[i]);
+  }
   return 0;
 }
 

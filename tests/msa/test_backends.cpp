@@ -149,6 +149,46 @@ TEST(Backends, BuiltinWithCacheRerunIsServedFromCache) {
   EXPECT_LT(c.a3m.rows.size(), a.a3m.rows.size());
 }
 
+// build_msas (one database load, builtin_search_batch) gives each query exactly build_msa's alignment, serves the
+// second call from the cache, and checks every query before searching.
+TEST(Backends, BuiltinBatchEqualsOneQueryAtATime) {
+  REQUIRE_GLOBINS();
+  test::ScratchDir dir("msa_batch");
+  std::vector<SequenceRecord> queries = read_fasta(kGlobins);
+  queries.resize(7);  // seven globins (also searched against themselves)
+  queries.push_back(hbb());
+  msa::MsaOptions opt;
+  opt.databases = {kGlobins};
+  opt.cache_dir = dir / "cache";
+  const std::vector<msa::MsaResult> batch = msa::build_msas(queries, opt);
+  ASSERT_EQ(batch.size(), queries.size());
+  msa::MsaOptions single = opt;
+  single.cache_dir.clear();
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const msa::MsaResult one = msa::build_msa(queries[i], single);
+    EXPECT_FALSE(batch[i].from_cache);
+    EXPECT_GT(batch[i].a3m.rows.size(), 5u) << queries[i].name;
+    ASSERT_EQ(batch[i].a3m.rows.size(), one.a3m.rows.size()) << queries[i].name;
+    for (size_t k = 0; k < one.a3m.rows.size(); ++k) {
+      EXPECT_EQ(batch[i].a3m.rows[k].name, one.a3m.rows[k].name) << queries[i].name << " row " << k;
+      EXPECT_EQ(batch[i].a3m.rows[k].sequence, one.a3m.rows[k].sequence) << queries[i].name << " row " << k;
+    }
+    EXPECT_EQ(batch[i].stats.depth, one.stats.depth);
+  }
+  const std::vector<msa::MsaResult> again = msa::build_msas(queries, opt);
+  for (const auto& r : again) EXPECT_TRUE(r.from_cache);
+  // A bad query anywhere: InputError before any search (nothing new in the cache).
+  queries.push_back(SequenceRecord{"bad", "", "MKV1LL", 1});
+  const auto entries = [&] {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(opt.cache_dir)) ++n;
+    return n;
+  };
+  const size_t before = entries();
+  EXPECT_THROW(msa::build_msas(queries, opt), InputError);
+  EXPECT_EQ(entries(), before);
+}
+
 TEST(Backends, MissingDatabaseAndProgramAreClearErrors) {
   msa::MsaOptions opt;
   opt.databases = {"/nonexistent/db.fasta"};

@@ -36,6 +36,41 @@ TEST(MsaCli, BuildsAlignmentPrintsNeffAndReusesCache) {
   EXPECT_EQ(read_a3m(out).rows.size(), a3m.rows.size());
 }
 
+// Several queries: one <id>.a3m per query in the --out folder, each the alignment a one-query run writes.
+TEST(MsaCli, SeveralQueriesWriteOneA3mEachIntoAFolder) {
+  if (!std::filesystem::exists(kGlobins)) GTEST_SKIP() << "hmmer-doc not installed";
+  test::ScratchDir dir("msa_cli_multi");
+  std::vector<SequenceRecord> globins = read_fasta(kGlobins);
+  std::string fasta;
+  for (size_t i = 0; i < 3; ++i) fasta += ">" + globins[i].name + "\n" + globins[i].sequence + "\n";
+  write_file_atomic(dir / "q.fa", fasta);
+  const auto out = dir / "msas";
+  auto r = trifold_msa("--query '" + (dir / "q.fa").string() + "' --db " + kGlobins + " --out '" + out.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("for 3 queries"), std::string::npos) << r.output;  // one batched scan
+  for (size_t i = 0; i < 3; ++i) {
+    const auto file = out / (globins[i].name + ".a3m");
+    ASSERT_TRUE(std::filesystem::exists(file)) << file;
+    const A3m a3m = read_a3m(file);
+    EXPECT_EQ(a3m.rows.at(0).sequence, globins[i].sequence);
+    // The same as a run with that query alone.
+    write_file_atomic(dir / "one.fa", ">" + globins[i].name + "\n" + globins[i].sequence + "\n");
+    auto one = trifold_msa("--query '" + (dir / "one.fa").string() + "' --db " + kGlobins + " --out '" +
+                           (dir / "one.a3m").string() + "'");
+    ASSERT_EQ(one.status, 0) << one.output;
+    const A3m ref = read_a3m(dir / "one.a3m");
+    ASSERT_EQ(a3m.rows.size(), ref.rows.size()) << file;
+    for (size_t k = 0; k < ref.rows.size(); ++k) EXPECT_EQ(a3m.rows[k].sequence, ref.rows[k].sequence);
+  }
+  // Two names that map to one file name ("x/1" and "x_1" -> x_1.a3m): refused, nothing written. (The FASTA
+  // reader already refuses two identical names.)
+  write_file_atomic(dir / "dup.fa", ">x/1\nMKTAYIAKQRQISFVKSHFSRQ\n>x_1\nMKVLAAGIVGLLLAA\n");
+  r = trifold_msa("--query '" + (dir / "dup.fa").string() + "' --db " + kGlobins + " --out '" + (dir / "d").string() + "'");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("both named 'x_1'"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "d"));
+}
+
 struct BadCase {
   const char* what;
   std::string query_text;  // empty: use HBB_HUMAN
