@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <new>
+#include <set>
 #include <sstream>
 
 #include "io/error.hpp"
@@ -97,10 +98,32 @@ BatchSummary run_batch(const BatchOptions& opt, BatchProgress* progress) {
   fs::create_directories(opt.out);
   for (size_t k = 0; k < targets.size(); ++k)
     if (in_shard(k, opt.shard, opt.nshards)) ++sum.selected;
+  // The MSA search of the coming targets in one go (MsaSource::prefetch): the shard's next kPrefetch targets
+  // that need a search and have no msa.a3m yet (a present one may be up to date; its stage decides alone).
+  constexpr size_t kPrefetch = 64;
+  std::set<std::string> prefetched;
+  auto needs_search = [&](size_t j) {
+    const Target& u = targets[j];
+    if (!in_shard(j, opt.shard, opt.nshards) || !u.a3m.empty() || prefetched.count(u.id)) return false;
+    if (fs::exists(opt.out / u.id / kMsaFile)) return false;
+    if (!opt.retry_failed && read_target_status(opt.out, u).state == "failed") return false;
+    try {
+      validate_target(u, opt.settings);  // a target that will be refused is not searched
+    } catch (const InputError&) {
+      return false;
+    }
+    return true;
+  };
   size_t pos = 0;
   for (size_t k = 0; k < targets.size(); ++k) {
     if (!in_shard(k, opt.shard, opt.nshards)) continue;
     const Target& t = targets[k];
+    if (res.search && opt.settings.stop_after != "input" && needs_search(k)) {
+      std::vector<std::pair<std::string, std::string>> next;
+      for (size_t j = k; j < targets.size() && next.size() < kPrefetch; ++j)
+        if (needs_search(j)) next.emplace_back(targets[j].id, targets[j].sequence), prefetched.insert(targets[j].id);
+      res.search->prefetch(next);
+    }
     fs::path dir = opt.out / t.id;
     if (progress) progress->target_started(pos++, sum.selected, t.id);
     TargetStatus prior = read_target_status(opt.out, t);

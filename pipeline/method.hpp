@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 #include <vector>
 
 #include "io/fasta.hpp"
@@ -43,6 +45,10 @@ class MsaSource {
   virtual std::vector<StageInput> inputs() const = 0;  // databases (by stat), given alignments (by content)
   // The alignment for `sequence`; its first row must be the query. Throws InputError / IoError.
   virtual A3m search(const std::string& id, const std::string& sequence) = 0;
+  // Optional: a batch names the next targets it will search, (id, sequence) each; a source that searches many
+  // queries faster together may do so now and answer their search() from memory (the same alignments). Replaces
+  // whatever an earlier call kept. Default: nothing.
+  virtual void prefetch(const std::vector<std::pair<std::string, std::string>>& queries) { (void)queries; }
 };
 
 class Method {

@@ -1,9 +1,11 @@
 // Built-in search source: database loaded once per process, shared by the targets of a batch.
 #include "pipeline/msa_builtin.hpp"
 
+#include <map>
 #include <sstream>
 
 #include "io/error.hpp"
+#include "io/log.hpp"
 #include "msa/builtin_search.hpp"
 #include "msa/database.hpp"
 #include "msa/msa.hpp"
@@ -29,15 +31,43 @@ class BuiltinSearchSource final : public MsaSource {
   }
   std::vector<StageInput> inputs() const override { return {{fs::absolute(path_), false}}; }
   A3m search(const std::string& id, const std::string& sequence) override {
+    auto it = prefetched_.find({id, sequence});
+    if (it != prefetched_.end()) {
+      A3m a3m = std::move(it->second);
+      prefetched_.erase(it);
+      return a3m;
+    }
     SequenceRecord q{id, "", sequence, 0};
     auto hits = msa::builtin_search(msa::encode_query(q), db_, opt_);
     return msa::hits_to_a3m(q, db_, hits);
+  }
+  // builtin_search_batch: up to 32 queries share one prefilter pass over the database (docs/msa.md); each
+  // result equals builtin_search's. A query that fails to encode is left to its own search() (its error).
+  void prefetch(const std::vector<std::pair<std::string, std::string>>& queries) override {
+    prefetched_.clear();
+    std::vector<SequenceRecord> recs;
+    std::vector<std::vector<uint8_t>> codes;
+    for (const auto& [id, seq] : queries) {
+      SequenceRecord q{id, "", seq, 0};
+      try {
+        codes.push_back(msa::encode_query(q));
+      } catch (const InputError&) {
+        continue;
+      }
+      recs.push_back(std::move(q));
+    }
+    if (recs.size() < 2) return;  // nothing to share
+    log::info("builtin search: ", recs.size(), " targets in one batched database scan");
+    const auto hits = msa::builtin_search_batch(codes, db_, opt_);
+    for (size_t i = 0; i < recs.size(); ++i)
+      prefetched_[{recs[i].name, recs[i].sequence}] = msa::hits_to_a3m(recs[i], db_, hits[i]);
   }
 
  private:
   fs::path path_;
   msa::SequenceDb db_;
   msa::BuiltinOptions opt_;
+  std::map<std::pair<std::string, std::string>, A3m> prefetched_;  // (id, sequence) -> alignment
 };
 
 // hhblits / jackhmmer / mmseqs2 through msa::build_msa (external programs; their own databases).

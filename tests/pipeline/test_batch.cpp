@@ -1,10 +1,12 @@
 // Batch inputs, sharding, failure isolation, retries, the index, and the generated sbatch scripts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
 #include "io/error.hpp"
+#include "io/fasta.hpp"
 #include "io/file_util.hpp"
 #include "pipeline/batch.hpp"
 #include "pipeline/stages.hpp"
@@ -159,6 +161,33 @@ TEST(Batch, ShardsSplitTheWorkWithoutOverlap) {
   EXPECT_EQ(std::set<std::string>(processed.begin(), processed.end()).size(), ids.size());
   std::string tsv = read_file(d / "out" / "batch_index.tsv");
   EXPECT_EQ(tsv.find("pending"), std::string::npos) << "after all shards nothing is pending:\n" << tsv;
+}
+
+// With --db, the shard's targets are searched together (one batched database scan, MsaSource::prefetch), and
+// every msa.a3m is byte-identical to the one a batch of that target alone writes (one-query search).
+TEST(Batch, BuiltinSearchScansTheDatabaseOnceForManyTargets) {
+  if (!std::filesystem::exists(test::mmseqs_example("DB.fasta.gz"))) GTEST_SKIP() << "mmseqs2-examples not installed";
+  test::ScratchDir d("batch_prefetch");
+  const auto ids = test::write_example_queries(d / "all.fasta", 6, 60);
+  const std::string db = test::mmseqs_example("DB.fasta.gz").string();
+  auto r = test::run_command("'" + test::trifold_binary().string() + "' batch '" + (d / "all.fasta").string() +
+                             "' --out '" + (d / "together").string() + "' --db " + db + " --stop-after msa");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("6 targets in one batched database scan"), std::string::npos) << r.output;
+  const auto recs = read_fasta(d / "all.fasta");
+  size_t with_hits = 0;  // the comparison must not be between query-only alignments
+  for (const auto& rec : recs) {
+    write_file_atomic(d / "one.fasta", format_fasta({rec}));
+    auto one = test::run_command("'" + test::trifold_binary().string() + "' batch '" + (d / "one.fasta").string() +
+                                 "' --out '" + (d / "alone").string() + "' --db " + db + " --stop-after msa");
+    ASSERT_EQ(one.status, 0) << one.output;
+    EXPECT_EQ(one.output.find("batched database scan"), std::string::npos) << one.output;
+    const std::string together = read_file(d / "together" / rec.name / kMsaFile);
+    with_hits += std::count(together.begin(), together.end(), '>') > 1;
+    EXPECT_EQ(together, read_file(d / "alone" / rec.name / kMsaFile)) << rec.name;
+  }
+  EXPECT_EQ(recs.size(), ids.size());
+  EXPECT_GE(with_hits, 4u);
 }
 
 TEST(Batch, BatchLevelProblemsFailFast) {
