@@ -36,12 +36,10 @@ model::Weights load_any_weights(const po::variables_map& vm, std::string& what) 
   what = file;
   const bool checkpoint = file.size() > 3 && file.compare(file.size() - 3, 3, ".pt") == 0;
   if (!checkpoint) return model::load_weights_h5(file);
+  // The SE(3) head counts are not visible in the tensor shapes: config.json supplies them (else the full preset's).
   model::ModelConfig base = model::preset_config("full");
   if (!vm["config"].as<std::string>().empty()) base = model::read_model_config_json(vm["config"].as<std::string>(), base);
-  model::Weights w = model::convert_checkpoint(file, base);
-  // The SE(3) head counts are not visible in the tensor shapes: take them from config.json when given.
-  if (!vm["config"].as<std::string>().empty()) w.config = model::read_model_config_json(vm["config"].as<std::string>(), w.config);
-  return w;
+  return model::convert_checkpoint(file, base);
 }
 
 model::TrunkInputs make_inputs(const po::variables_map& vm, std::string& what) {

@@ -1,8 +1,9 @@
-// `trifold convert` and `trifold info` end to end: real golden checkpoints, random weights (tiny and full
-// size), and the exit status / message for bad inputs made in a ScratchDir.
+// `trifold convert`, `info`, `plan` and `bench precision` end to end: real golden checkpoints, random weights
+// (tiny and full size), and the exit status / message for bad inputs made in a ScratchDir.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "io/file_util.hpp"
 #include "tests/common/test_data.hpp"
@@ -86,6 +87,28 @@ TEST(WeightsCli, PlanPrintsTheFullLengthOrCropDecision) {
   r = trifold_run("plan --max-memory 0");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("--max-memory must be positive"), std::string::npos) << r.output;
+}
+
+// `trifold bench precision` end to end on the CPU (emulated rounding): both reduced precisions reported, each
+// moving the outputs (a non-zero prob_s difference); a bad precision or fp32 as a comparison is refused.
+TEST(WeightsCli, BenchPrecisionReportsTheEnvelope) {
+  auto r = trifold_run("bench precision --preset tiny --length 16 --rows 8 --refine-iters 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const size_t at = r.output.find("\nprob_s rel L2");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  std::istringstream row(r.output.substr(at + 1, r.output.find('\n', at + 1) - at - 1));
+  std::string a, b, c;
+  double bf16 = 0, tf32 = 0;
+  row >> a >> b >> c >> bf16 >> tf32;
+  EXPECT_GT(bf16, 1e-4) << r.output;
+  EXPECT_GT(tf32, 1e-6) << r.output;
+  EXPECT_LT(tf32, bf16) << r.output;  // 3 more mantissa bits
+  EXPECT_NE(r.output.find("dist top-bin agreement"), std::string::npos) << r.output;
+  r = trifold_run("bench precision --preset tiny --length 16 --rows 8 --precisions fp16");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("expected fp32, tf32 or bf16"), std::string::npos) << r.output;
+  r = trifold_run("bench precision --preset tiny --length 16 --rows 8 --precisions fp32");
+  EXPECT_EQ(r.status, 2) << r.output;
 }
 
 TEST(WeightsCli, RandomTinyWeights) {
