@@ -145,6 +145,13 @@ class Replay {
     Buf h = f(rows * d * c_.r_ff);
     return f(rows * d);
   }
+  // The MSA's residual feed-forward in MSA row blocks: LayerNorm and the FF of one block live at a time.
+  void msa_feed_forward(int64_t dm) {
+    update_rows(N_, L_ * dm, ck_.msa_blocks, [&](int64_t nr) {
+      Buf ln = f(nr * L_ * dm);
+      return feed_forward(nr * L_, dm);
+    });
+  }
   // update_row_blocks: x's rows [rows, row] += fn(block); fn(nr) runs with the block's copy live (chunked).
   void update_rows(int64_t rows, int64_t row, int64_t blocks, const std::function<Buf(int64_t)>& fn) {
     const int64_t per = rows_per_block(rows, blocks);
@@ -282,10 +289,7 @@ class Replay {
       Buf ln = f(m);
       Buf r = tied_attention(att);
     }
-    update_rows(N_, L_ * dm, ck_.msa_blocks, [&](int64_t nr) {
-      Buf ln = f(nr * L_ * dm);
-      return feed_forward(nr * L_, dm);
-    });
+    msa_feed_forward(dm);
     Buf xt = f(m);
     x.reset();
     update_rows(L_, N_ * dm, ck_.msa_blocks, [&](int64_t nr) {
@@ -375,10 +379,7 @@ class Replay {
       oh.reset();
       return f(b);
     });
-    update_rows(N_, L_ * dm, ck_.msa_blocks, [&](int64_t nr) {
-      Buf ln = f(nr * L_ * dm);
-      return feed_forward(nr * L_, dm);
-    });
+    msa_feed_forward(dm);
     return x;
   }
   void iter_block(Buf& msa, Buf& pair) {
@@ -472,10 +473,7 @@ class Replay {
         return f(b);
       });
     }
-    update_rows(N_, L_ * dm, ck_.msa_blocks, [&](int64_t nr) {
-      Buf ln = f(nr * L_ * dm);
-      return feed_forward(nr * L_, dm);
-    });
+    msa_feed_forward(dm);
     return x;
   }
   // The UniMP blocks on x [L, dh] with edge [L, L, dh]: q, k, v, the edge projection [L, L, 4·dh], skip.
