@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 
 #include "io/error.hpp"
 
@@ -25,37 +26,58 @@ void Graph::build_csr() {
 Graph make_topk_graph(const float* ca, const int64_t* idx, int B, int L, int top_k, const float* edge_feat,
                       int edge_dim, int kmin) {
   TRIFOLD_CHECK(B > 0 && L > 0 && top_k > 0, "make_topk_graph: empty input");
+  for (int64_t r = 0; r < static_cast<int64_t>(B) * L; ++r)
+    TRIFOLD_CHECK(std::isfinite(ca[r * 3]) && std::isfinite(ca[r * 3 + 1]) && std::isfinite(ca[r * 3 + 2]),
+                  "make_topk_graph: CA coordinate of structure " + std::to_string(r / L) + ", residue " +
+                      std::to_string(r % L) + " is not finite");
   Graph g;
   g.n_nodes = static_cast<int64_t>(B) * L;
   g.edge_dim = edge_feat ? edge_dim : 0;
   const int k = std::min(top_k, L);
-  std::vector<uint8_t> cond(static_cast<size_t>(L) * L);
-  std::vector<double> D(static_cast<size_t>(L));
-  std::vector<int> order(static_cast<size_t>(L));
+  // Row i's neighbours depend on row i alone: rows are selected in parallel into per-row lists (ascending j),
+  // then emitted serially in the reference's (b, i, j) order. The comparator (distance, then index) is a strict
+  // total order, so nth_element selects exactly the set partial_sort did.
+  std::vector<std::vector<int>> nbr(static_cast<size_t>(L));
   for (int b = 0; b < B; ++b) {
     const float* x = ca + static_cast<int64_t>(b) * L * 3;
     const int64_t* id = idx + static_cast<int64_t>(b) * L;
-    std::fill(cond.begin(), cond.end(), 0);
-    for (int i = 0; i < L; ++i) {
-      for (int j = 0; j < L; ++j) {
-        const double dx = double(x[i * 3]) - x[j * 3], dy = double(x[i * 3 + 1]) - x[j * 3 + 1],
-                     dz = double(x[i * 3 + 2]) - x[j * 3 + 2];
-        D[j] = std::sqrt(dx * dx + dy * dy + dz * dz) + (i == j ? 999.9 : 0.0);
+#pragma omp parallel if (L >= 256)
+    {
+      std::vector<double> D(static_cast<size_t>(L));
+      std::vector<int> order(static_cast<size_t>(L));
+      std::vector<uint8_t> sel(static_cast<size_t>(L));
+#pragma omp for schedule(static)
+      for (int i = 0; i < L; ++i) {
+        for (int j = 0; j < L; ++j) {
+          const double dx = double(x[i * 3]) - x[j * 3], dy = double(x[i * 3 + 1]) - x[j * 3 + 1],
+                       dz = double(x[i * 3 + 2]) - x[j * 3 + 2];
+          D[j] = std::sqrt(dx * dx + dy * dy + dz * dz) + (i == j ? 999.9 : 0.0);
+        }
+        if (k >= L) {
+          std::fill(sel.begin(), sel.end(), 1);  // includes i itself (quirk)
+        } else {
+          std::fill(sel.begin(), sel.end(), 0);
+          std::iota(order.begin(), order.end(), 0);
+          std::nth_element(order.begin(), order.begin() + (k - 1), order.end(),
+                           [&](int a, int c) { return D[a] < D[c] || (D[a] == D[c] && a < c); });
+          for (int t = 0; t < k; ++t) sel[order[t]] = 1;
+        }
+        for (int j = 0; j < L; ++j)
+          if (j != i && std::llabs(id[i] - id[j]) < kmin) sel[j] = 1;
+        std::vector<int>& row = nbr[static_cast<size_t>(i)];
+        row.clear();
+        for (int j = 0; j < L; ++j)
+          if (sel[j]) row.push_back(j);
       }
-      if (k >= L) {
-        for (int j = 0; j < L; ++j) cond[static_cast<size_t>(i) * L + j] = 1;  // includes i itself (quirk)
-      } else {
-        std::iota(order.begin(), order.end(), 0);
-        std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                          [&](int a, int c) { return D[a] < D[c] || (D[a] == D[c] && a < c); });
-        for (int t = 0; t < k; ++t) cond[static_cast<size_t>(i) * L + order[t]] = 1;
-      }
-      for (int j = 0; j < L; ++j)
-        if (j != i && std::llabs(id[i] - id[j]) < kmin) cond[static_cast<size_t>(i) * L + j] = 1;
     }
+    size_t n_new = 0;
+    for (const auto& row : nbr) n_new += row.size();
+    g.src.reserve(g.src.size() + n_new);
+    g.dst.reserve(g.dst.size() + n_new);
+    g.d.reserve(g.d.size() + 3 * n_new);
+    if (edge_feat) g.w.reserve(g.w.size() + n_new * static_cast<size_t>(edge_dim));
     for (int i = 0; i < L; ++i)
-      for (int j = 0; j < L; ++j) {
-        if (!cond[static_cast<size_t>(i) * L + j]) continue;
+      for (const int j : nbr[static_cast<size_t>(i)]) {
         g.src.push_back(b * L + i);
         g.dst.push_back(b * L + j);
         for (int a = 0; a < 3; ++a) g.d.push_back(x[j * 3 + a] - x[i * 3 + a]);

@@ -1,6 +1,7 @@
 // Real spherical harmonics (reference axis convention), evaluated in double precision.
 #include "model/se3/harmonics.hpp"
 
+#include <array>
 #include <cmath>
 
 #include "io/error.hpp"
@@ -68,9 +69,49 @@ void sh_angles(const double d[3], double& theta, double& phi) {
 }
 
 void sh_from_vector(int maxJ, const double d[3], double* out) {
+  TRIFOLD_CHECK(maxJ >= 0 && maxJ <= 8, "spherical harmonic degree out of range");
+  // The same arithmetic as real_sh for every (J, m), each shared factor evaluated once per direction instead
+  // of once per (J, m): cos(theta), the P_m^m seeds, cos(m phi) / sin(m phi) and the normalisations. Every
+  // value is bit-identical to real_sh's (tested); this is the SE(3) stage's per-edge host work.
   double theta, phi;
   sh_angles(d, theta, phi);
-  for (int J = 0; J <= maxJ; ++J) real_sh(J, theta, phi, out + J * J);
+  const double x = std::cos(theta);
+  double leg[9][9];  // leg[J][m] = P_J^m(x), m <= J
+  for (int m = 0; m <= maxJ; ++m) {
+    const double pmm = ((m % 2) ? -1.0 : 1.0) * semifactorial(2 * m - 1) * std::pow(1.0 - x * x, 0.5 * m);
+    leg[m][m] = pmm;
+    double p_lm2 = 0.0, p_lm1 = pmm;
+    for (int ll = m + 1; ll <= maxJ; ++ll) {
+      double p = ((2.0 * ll - 1.0) / (ll - m)) * x * p_lm1;
+      if (ll - m > 1) p -= ((ll + m - 1.0) / (ll - m)) * p_lm2;
+      p_lm2 = p_lm1;
+      p_lm1 = p;
+      leg[ll][m] = p;
+    }
+  }
+  double cos_m[9], sin_m[9];
+  for (int m = 1; m <= maxJ; ++m) {
+    cos_m[m] = std::cos(m * phi);
+    sin_m[m] = std::sin(m * phi);
+  }
+  // norm[J][am]: real_sh's normalisation, the same expression evaluated once per process.
+  static const auto norm = [] {
+    std::array<std::array<double, 9>, 9> t{};
+    for (int J = 0; J <= 8; ++J) {
+      t[J][0] = std::sqrt((2.0 * J + 1.0) / (4.0 * M_PI));
+      for (int am = 1; am <= J; ++am) t[J][am] = t[J][0] * std::sqrt(2.0 / pochhammer(J - am + 1, 2 * am));
+    }
+    return t;
+  }();
+  for (int J = 0; J <= maxJ; ++J) {
+    double* o = out + J * J;
+    o[J] = norm[J][0] * leg[J][0];
+    for (int am = 1; am <= J; ++am) {
+      const double n = norm[J][am];
+      o[J + am] = cos_m[am] * leg[J][am] * n;
+      o[J - am] = sin_m[am] * leg[J][am] * n;
+    }
+  }
 }
 
 }  // namespace trifold::model::se3

@@ -1,6 +1,14 @@
 // Top-k graph construction vs the reference graphs recorded in the golden files (src, dst, d).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "model/se3/graph.hpp"
 #include "tests/se3/se3_golden.hpp"
 
@@ -98,4 +106,91 @@ TEST(Se3Graph, RefineL310TopK64) {
     if (gr.src[e] != src.data[e] || gr.dst[e] != dst.data[e]) ++mismatches;
   EXPECT_EQ(mismatches, 0);
   std::printf("L310 refine graph: %lld edges, %lld mismatches\n", (long long)gr.num_edges(), (long long)mismatches);
+}
+
+namespace {
+
+// The graph's definition written the slow, obvious way: every j sorted by (D, j), the first min(top_k, L)
+// taken, plus the |idx_i - idx_j| < kmin neighbours; edges in (b, i, j) order.
+std::vector<std::pair<int32_t, int32_t>> reference_edges(const std::vector<float>& ca, const std::vector<int64_t>& idx,
+                                                         int B, int L, int top_k, int kmin) {
+  std::vector<std::pair<int32_t, int32_t>> edges;
+  const int k = std::min(top_k, L);
+  for (int b = 0; b < B; ++b)
+    for (int i = 0; i < L; ++i) {
+      std::vector<std::pair<double, int>> by_d;
+      for (int j = 0; j < L; ++j) {
+        double s = 0.0;
+        for (int a = 0; a < 3; ++a) {
+          const double t = double(ca[(b * L + i) * 3 + a]) - ca[(b * L + j) * 3 + a];
+          s += t * t;
+        }
+        by_d.emplace_back(std::sqrt(s) + (i == j ? 999.9 : 0.0), j);
+      }
+      std::sort(by_d.begin(), by_d.end());
+      std::vector<bool> sel(L, false);
+      for (int t = 0; t < k; ++t) sel[by_d[t].second] = true;
+      for (int j = 0; j < L; ++j)
+        if (j != i && std::llabs(idx[b * L + i] - idx[b * L + j]) < kmin) sel[j] = true;
+      for (int j = 0; j < L; ++j)
+        if (sel[j]) edges.emplace_back(b * L + i, b * L + j);
+    }
+  return edges;
+}
+
+}  // namespace
+
+TEST(Se3Graph, ParallelSelectionEqualsTheDefinitionWithTies) {
+  // L = 700 >= 256 takes the OpenMP row loop. Coordinates on a 2 Å integer grid make many equal distances, so
+  // the index tie-break decides part of every row's top 64.
+  const int B = 2, L = 700, top_k = 64, kmin = 9;
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> cell(0, 12);
+  std::vector<float> ca(static_cast<size_t>(B) * L * 3);
+  for (auto& v : ca) v = 2.0f * cell(rng);
+  std::vector<int64_t> idx;
+  for (int b = 0; b < B; ++b)
+    for (int i = 0; i < L; ++i) idx.push_back(i + (i >= 350 ? 200 : 0));  // a chain break in the numbering
+  const Graph gr = make_topk_graph(ca.data(), idx.data(), B, L, top_k, nullptr, 0);
+  const auto ref = reference_edges(ca, idx, B, L, top_k, kmin);
+  ASSERT_EQ(gr.num_edges(), static_cast<int64_t>(ref.size()));
+  int64_t mismatches = 0;
+  for (size_t e = 0; e < ref.size(); ++e)
+    if (gr.src[e] != ref[e].first || gr.dst[e] != ref[e].second) ++mismatches;
+  EXPECT_EQ(mismatches, 0);
+  for (size_t e = 0; e < ref.size(); ++e)
+    for (int a = 0; a < 3; ++a)
+      ASSERT_EQ(gr.d[e * 3 + a], ca[static_cast<size_t>(gr.dst[e]) * 3 + a] - ca[static_cast<size_t>(gr.src[e]) * 3 + a]);
+}
+
+TEST(Se3Graph, EdgeFeaturesFollowTheirEdges) {
+  const int L = 300, top_k = 16, ed = 3;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.0f, 10.0f);
+  std::vector<float> ca(static_cast<size_t>(L) * 3);
+  for (auto& v : ca) v = nd(rng);
+  std::vector<int64_t> idx(L);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::vector<float> feat(static_cast<size_t>(L) * L * ed);
+  for (int i = 0; i < L; ++i)
+    for (int j = 0; j < L; ++j)
+      for (int c = 0; c < ed; ++c) feat[(static_cast<size_t>(i) * L + j) * ed + c] = float(i * 1000 + j) + 0.25f * c;
+  const Graph gr = make_topk_graph(ca.data(), idx.data(), 1, L, top_k, feat.data(), ed);
+  ASSERT_EQ(gr.w.size(), static_cast<size_t>(gr.num_edges()) * ed);
+  for (int64_t e = 0; e < gr.num_edges(); ++e)
+    for (int c = 0; c < ed; ++c)
+      ASSERT_EQ(gr.w[static_cast<size_t>(e) * ed + c], float(gr.src[e] * 1000 + gr.dst[e]) + 0.25f * c);
+}
+
+TEST(Se3Graph, NonFiniteCoordinatesAreAnError) {
+  std::vector<float> ca(30, 1.0f);
+  ca[3 * 4 + 1] = std::nanf("");
+  std::vector<int64_t> idx(10);
+  std::iota(idx.begin(), idx.end(), 0);
+  try {
+    make_topk_graph(ca.data(), idx.data(), 1, 10, 4, nullptr, 0);
+    FAIL() << "a NaN coordinate was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("residue 4"), std::string::npos) << e.what();
+  }
 }

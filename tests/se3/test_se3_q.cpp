@@ -1,7 +1,10 @@
 // Q_J change-of-basis matrices computed by TriFold vs the reference's cached matrices; harmonics sanity.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
+#include <random>
+#include <vector>
 #include <cstdio>
 
 #include "tests/common/test_data.hpp"
@@ -59,4 +62,28 @@ TEST(Se3QMatrices, AllNineteenMatchReference) {
       }
   EXPECT_EQ(count, 19);
   std::printf("Q_J: %d matrices, worst max|dQ| %.3e\n", count, worst);
+}
+
+TEST(Se3Harmonics, PerDirectionPathIsBitIdenticalToRealSh) {
+  // sh_from_vector shares cos(theta), the Legendre seeds and cos/sin(m phi) across (J, m); real_sh evaluates each
+  // (J, m) on its own. Same arithmetic, so every value must be equal, not merely close.
+  std::vector<std::array<double, 3>> dirs = {{0, 0, 0},  {1, 0, 0},    {-1, 0, 0}, {0, 1, 0},    {0, -1, 0},
+                                             {0, 0, 1},  {0, 0, -1},   {1e-9, 1, 0}, {0, -1, 1e-12}, {-0.0, 2, -0.0},
+                                             {3, -4, 5}, {-2.5, 0.1, -7}};
+  std::mt19937 rng(11);
+  std::normal_distribution<double> nd(0.0, 5.0);
+  for (int t = 0; t < 2000; ++t) dirs.push_back({nd(rng), nd(rng), nd(rng)});
+  int64_t compared = 0;
+  for (const auto& d : dirs) {
+    double fast[(2 * kMaxJ + 1) * (2 * kMaxJ + 1)], slow[2 * kMaxJ + 1];
+    sh_from_vector(kMaxJ, d.data(), fast);
+    double theta, phi;
+    sh_angles(d.data(), theta, phi);
+    for (int J = 0; J <= kMaxJ; ++J) {
+      real_sh(J, theta, phi, slow);
+      for (int m = 0; m <= 2 * J; ++m, ++compared)
+        ASSERT_EQ(fast[J * J + m], slow[m]) << "J " << J << " m " << m - J << " d " << d[0] << "," << d[1] << "," << d[2];
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int64_t>(dirs.size()) * 25);
 }
