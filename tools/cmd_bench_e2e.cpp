@@ -24,6 +24,7 @@
 #include "io/error.hpp"
 #include "model/device.hpp"
 #include "model/precision.hpp"
+#include "model/profile.hpp"
 #include "model/e2e/network.hpp"
 #ifdef TRIFOLD_WITH_CUDA
 #include "model/cuda/network.hpp"
@@ -50,6 +51,48 @@ double load1() {
   return v;
 }
 
+// --profile: the stage table of one length (model/profile.hpp); wall = that run's trunk + refine seconds.
+void print_profile(const std::vector<model::StageTotal>& stages, double wall) {
+  if (stages.empty()) return;
+  double timed = 0;
+  for (const auto& s : stages) timed += s.seconds;
+  std::printf("        %-48s %7s %9s %7s\n", "stage", "calls", "total s", "share");
+  for (const auto& s : stages)
+    std::printf("        %-48s %7lld %9.3f %6.1f%%\n", s.name.c_str(), static_cast<long long>(s.calls), s.seconds,
+                wall > 0 ? 100.0 * s.seconds / wall : 0.0);
+  std::printf("        %-48s %7s %9.3f %6.1f%%\n", "(outside the stages above)", "", wall - timed,
+              wall > 0 ? 100.0 * (wall - timed) / wall : 0.0);
+}
+
+// One stage per line, "<calls> <seconds> <name>", for a child's report to its parent.
+std::string profile_lines(const char* prefix) {
+  std::string out;
+  char buf[64];
+  for (const auto& s : model::profile_totals()) {
+    std::snprintf(buf, sizeof buf, "%lld %.6f ", static_cast<long long>(s.calls), s.seconds);
+    out += std::string(prefix) + buf + s.name + "\n";
+  }
+  return out;
+}
+
+std::vector<model::StageTotal> parse_profile_lines(const std::string& text, const std::string& prefix) {
+  std::vector<model::StageTotal> v;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    std::istringstream ls(line.substr(prefix.size()));
+    model::StageTotal t;
+    long long calls = 0;
+    if (!(ls >> calls >> t.seconds)) continue;
+    t.calls = calls;
+    std::getline(ls, t.name);
+    if (!t.name.empty() && t.name[0] == ' ') t.name.erase(0, 1);
+    v.push_back(std::move(t));
+  }
+  return v;
+}
+
 struct Row {
   double rss_weights = 0, rss_peak = 0, trunk_s = 0, refine_s = 0, load_before = 0, load_after = 0;
   int iters = 0, best = 0;
@@ -72,6 +115,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, in
   opt.fixed_iter = forced;
   opt.max_iter = max_iter;
   r.load_before = load1();
+  model::clear_profile();
   const auto t0 = std::chrono::steady_clock::now();
   model::e2e::TrunkOutputs t = net.trunk(in);
   const auto t1 = std::chrono::steady_clock::now();
@@ -115,6 +159,7 @@ struct GpuBench {
   int warmup_l = 32;
   double max_gib = 0;
   model::MatmulPrecision precision = model::MatmulPrecision::Fp32;
+  bool profile = false;  // per-stage times (model/profile.hpp), printed after each length's row
 };
 
 // The child of a GPU run: one L, one line "TRIFOLD_ROW <status> <setup s> <trunk s> <refine s> <iters> <best>
@@ -159,6 +204,8 @@ int gpu_child(const GpuBench& b, int l, bool trunk_only) {
     }
     net.context().synchronize();
     net.context().reset_peak();
+    model::set_profiling(b.profile);
+    model::clear_profile();
     const auto t0 = std::chrono::steady_clock::now();
     setup = std::chrono::duration<double>(t0 - s0).count();
     model::e2e::TrunkOutputs t = net.trunk(in);
@@ -195,6 +242,7 @@ int gpu_child(const GpuBench& b, int l, bool trunk_only) {
 #endif
   for (char& c : msg)
     if (c == '\n' || c == '\r') c = ' ';
+  if (b.profile) std::printf("%s", profile_lines("TRIFOLD_PROFILE ").c_str());
   std::printf("TRIFOLD_ROW %s %.3f %.3f %.3f %d %d %zu %zu %zu %d %s\n", status.c_str(), setup, trunk_s, refine_s,
               iters, best, peak, used, planned, finite, msg.c_str());
   std::fflush(stdout);
@@ -203,6 +251,7 @@ int gpu_child(const GpuBench& b, int l, bool trunk_only) {
 
 struct GpuRow {
   std::string status = "crashed", msg;
+  std::vector<model::StageTotal> profile;
   double setup = 0, trunk_s = 0, refine_s = 0;
   int iters = 0, best = -1, finite = 0;
   double peak_gib = 0, used_gib = 0, planned_gib = 0;
@@ -275,6 +324,7 @@ GpuRow run_gpu_length(const std::vector<std::string>& child_args, double timeout
                                 : "exit status " + std::to_string(WEXITSTATUS(status));
     return r;
   }
+  r.profile = parse_profile_lines(out, "TRIFOLD_PROFILE ");
   std::istringstream ls(out.substr(at + 12));
   size_t peak = 0, used = 0, planned = 0;
   ls >> r.status >> r.setup >> r.trunk_s >> r.refine_s >> r.iters >> r.best >> peak >> used >> planned >> r.finite;
@@ -331,6 +381,7 @@ int run_bench_e2e_gpu(const GpuBench& b, const std::vector<int>& ls, double time
         std::to_string(seed), "--refine-iters", std::to_string(forced), "--refine-max", std::to_string(max_iter),
         "--warmup-length", std::to_string(warmup_l), "--max-memory", std::to_string(max_gib),
         "--precision", model::matmul_precision_name(b.precision), "--child"};
+    if (b.profile) a.push_back("--profile");
     // Search lengths (beyond the listed ones) run the trunk only: it holds the memory peak (the refinement's
     // largest tensors are [2, L, L, ~70]), and it keeps the search within the budget.
     const bool trunk_only = k >= ls.size();
@@ -343,6 +394,7 @@ int run_bench_e2e_gpu(const GpuBench& b, const std::vector<int>& ls, double time
                   r.peak_gib, r.planned_gib, r.used_gib, r.setup, r.finite ? "" : "  NaN!");
       longest_ok = std::max(longest_ok, l);
       if (!r.finite) all_ok = false;
+      if (b.profile) print_profile(r.profile, wall);
     } else {
       std::printf("  %4d  %-8s  %s (planned peak %.2f GiB)\n", l, r.status.c_str(), r.msg.substr(0, 160).c_str(),
                   r.planned_gib);
@@ -378,6 +430,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("warmup-length", po::value<int>()->default_value(32), "CUDA: warm-up forward at this L (and N) before the timed one (0 = none)")
       ("max-memory", po::value<double>()->default_value(0), "CUDA: cap TriFold's device allocations at this many GiB (0 = the card's memory); the memory planner sizes the chunks for it; a length that still needs more is an OOM row (bench e2e never crops)")
       ("precision", po::value<std::string>()->default_value("fp32"), "CUDA: the trunk's matrix products, fp32 | tf32 | bf16 (tensor cores; SE(3) stays fp32)")
+      ("profile", po::bool_switch(), "print each length's time per stage (embeddings, IterBlocks, SE(3) host and device parts, refinement steps); on the GPU every stage boundary waits for the device, which slows the run a little")
       ("trunk-only", po::bool_switch(), "internal (--search lengths): time the trunk only")
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());
@@ -403,10 +456,11 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     const double max_gib = vm["max-memory"].as<double>();
     if (max_gib < 0) throw InputError("bench e2e: --max-memory must be >= 0");
     const GpuBench b{dev, n, seed, forced, max_iter, warm, max_gib,
-                     model::parse_matmul_precision(vm["precision"].as<std::string>())};
+                     model::parse_matmul_precision(vm["precision"].as<std::string>()), vm["profile"].as<bool>()};
     if (vm["child"].as<bool>()) return gpu_child(b, ls.at(0), vm["trunk-only"].as<bool>());
     return run_bench_e2e_gpu(b, ls, vm["timeout"].as<double>(), vm["budget"].as<double>(), vm["search"].as<bool>());
   }
+  const bool profile = vm["profile"].as<bool>();
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement), fp32 CPU, "
                "random full-size weights (preset full, seed "
             << seed << ")\n  N=" << n << "  threads: OpenMP " << omp_get_max_threads() << ", OpenBLAS "
@@ -422,6 +476,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     if (pid == 0) {
       close(fd[0]);
       Row r;
+      model::set_profiling(profile);
       try {
         model::Weights w = model::random_weights(model::preset_config("full"), seed);
         r = run_one(w, l, n, seed, forced, vm["refine-max"].as<int>());
@@ -429,11 +484,16 @@ int run_bench_e2e(const std::vector<std::string>& args) {
         r.finite = -1;
       }
       (void)!write(fd[1], &r, sizeof r);
+      const std::string prof = profile_lines("");
+      (void)!write(fd[1], prof.data(), prof.size());
       _exit(0);
     }
     close(fd[1]);
     Row r;
     const bool ok = read(fd[0], &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+    std::string prof;
+    char buf[4096];
+    for (ssize_t k; (k = read(fd[0], buf, sizeof buf)) > 0;) prof.append(buf, static_cast<size_t>(k));
     close(fd[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -441,6 +501,7 @@ int run_bench_e2e(const std::vector<std::string>& args) {
     std::printf("  %4d  %7.1f  %8.1f  %5d  %4d  %6.2f  %15.0f  %12.0f  %.1f / %.1f%s\n", l, r.trunk_s, r.refine_s,
                 r.iters, r.best, r.iters ? r.refine_s / r.iters : 0.0, r.rss_weights, r.rss_peak, r.load_before,
                 r.load_after, r.finite ? "" : "  NaN!");
+    if (profile) print_profile(parse_profile_lines(prof, ""), r.trunk_s + r.refine_s);
     std::fflush(stdout);
   }
   return 0;

@@ -16,7 +16,10 @@
 # of TriFold allocations ~ what an 80 GB H100 leaves after the CUDA context and cuBLAS, also on an H200), E2E_TIMEOUT
 # (s per L, 90), E2E_BUDGET (s for the whole e2e benchmark, 225), BENCH_TIMEOUT (s, op benchmark, 60), BENCH_ARGS
 # (default "--lengths 300,1000 --reps 2 --check-cpu-max-l 0"), PREC_TIMEOUT (s, 45) and PREC_ARGS (default "--preset
-# full --length 300 --rows 300": bench precision, bf16/TF32 tensor cores vs fp32 through the network), SANITIZE=1 (--bundle: run the test binaries under
+# full --length 300 --rows 300": bench precision, bf16/TF32 tensor cores vs fp32 through the network), PROFILE_TIMEOUT
+# (s, 75) and PROFILE_ARGS (default "--lengths 300,1000 --rows 1000 --refine-iters 3 --max-memory 78": bench e2e
+# --profile, seconds per stage), PREDICT_TIMEOUT (s, 60: trifold predict --device cuda vs --device cpu on the golden
+# L48 query with the small checkpoint, the models compared with trifold score), SANITIZE=1 (--bundle: run the test binaries under
 # compute-sanitizer memcheck), LOG_DIR (--bundle: copy every log there at exit). A failing test binary is rerun with TRIFOLD_CUDA_SYNC=1 (synchronise after every
 # kernel launch) so that an asynchronous fault names its kernel.
 set -euo pipefail
@@ -36,6 +39,9 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-90}
 E2E_BUDGET=${E2E_BUDGET:-225}
 PREC_TIMEOUT=${PREC_TIMEOUT:-45}
 read -r -a PREC_ARGS <<<"${PREC_ARGS:---preset full --length 300 --rows 300}"
+PROFILE_TIMEOUT=${PROFILE_TIMEOUT:-75}
+read -r -a PROFILE_ARGS <<<"${PROFILE_ARGS:---lengths 300,1000 --rows 1000 --refine-iters 3 --max-memory 78}"
+PREDICT_TIMEOUT=${PREDICT_TIMEOUT:-60}
 read -r -a E2E_ARGS <<<"${E2E_ARGS:---lengths 100,300,600,1000 --rows 1000 --refine-max 50 --max-memory 78 --search}"
 
 # The gpu-labelled test binaries (tests/*/CMakeLists.txt, LABEL gpu) and the ../shared files they read.
@@ -62,7 +68,7 @@ SYSTEM_LIBS='^(linux-vdso|ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|li
 die() { echo "gpu-check: error: $*" >&2; exit 1; }
 say() { echo "gpu-check: $*" >&2; }
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 build() {  # build(arch)
   local arch=$1 gen=()
@@ -141,6 +147,38 @@ run_precision() {  # run_precision(trifold binary, log) -> status: bf16/TF32 ten
   return $rc
 }
 
+run_profile() {  # run_profile(trifold binary, log) -> status: where the seconds go, per stage (bench e2e --profile)
+  local bin=$1 log=$2 rc=0
+  say "trifold bench e2e --device cuda ${PROFILE_ARGS[*]} --profile (timeout ${PROFILE_TIMEOUT}s)"
+  timeout $((PROFILE_TIMEOUT + 15)) "$bin" bench e2e --device cuda "${PROFILE_ARGS[@]}" --profile \
+    --budget "$PROFILE_TIMEOUT" >"$log" 2>&1 || rc=$?
+  echo
+  cat "$log"
+  [[ $rc -eq 124 ]] && echo "gpu-check: bench e2e --profile ran past $((PROFILE_TIMEOUT + 15))s and was stopped"
+  return $rc
+}
+
+# trifold predict --device cuda end to end (convert, plan, network, PDB) against --device cpu on the same input:
+# the golden L48 query with the small checkpoint, 4 forced refinement iterations; trifold score compares the two.
+run_predict() {  # run_predict(trifold binary, work dir, log) -> status
+  local bin=$1 work=$2 log=$3 rc=0 g=$TRIFOLD_SHARED/golden/rf1
+  rm -rf "$work"
+  mkdir -p "$work"
+  say "trifold predict --device cuda vs --device cpu (golden L48 query, small checkpoint; timeout ${PREDICT_TIMEOUT}s each)"
+  (
+    "$bin" convert "$g/weights/small/RoseTTAFold_e2e.pt" "$work/small.h5" --model-config "$g/weights/small/config.json" &&
+      for dev in cpu cuda; do
+        timeout "$PREDICT_TIMEOUT" "$bin" predict --a3m "$g/inputs/L48_N64_templ/query.a3m" --weights "$work/small.h5" \
+          --method network --refine-iters 4 --device "$dev" --out "$work/$dev" || exit 1
+      done &&
+      "$bin" score --model "$work/cuda/model.pdb" --native "$work/cpu/model.pdb"
+  ) >"$log" 2>&1 || rc=$?
+  echo
+  echo "== trifold predict --device cuda vs --device cpu (L48, small checkpoint, 4 refinement iterations) =="
+  grep -E 'complete in|RMSD|TM-score|lDDT-CA|error' "$log" || tail -20 "$log"
+  return $rc
+}
+
 # ------------------------------------------------------------------------------------------------ full check
 full() {
   build "${CUDA_ARCHS:-native}"
@@ -157,6 +195,8 @@ full() {
   run_e2e_bench "$BUILD/trifold" "$logdir/bench-e2e.log" || erc=$?
   run_bench "$BUILD/trifold" "$logdir/bench.log" || brc=$?
   run_precision "$BUILD/trifold" "$logdir/bench-precision.log" || brc=$?
+  run_profile "$BUILD/trifold" "$logdir/bench-profile.log" || brc=$?
+  run_predict "$BUILD/trifold" "$logdir/predict" "$logdir/predict.log" || brc=$?
   [[ $erc -ne 0 ]] && brc=$erc
   echo
   # Per-binary counts from ctest's lines "Test #n: Suite.Name ...   Passed|***Skipped|***Failed".
@@ -328,6 +368,8 @@ bundle() {
   run_e2e_bench "$BUNDLE/bin/trifold" "$libs/bench-e2e.log" || erc=$?
   run_bench "$BUNDLE/bin/trifold" "$libs/bench.log" || brc=$?
   run_precision "$BUNDLE/bin/trifold" "$libs/bench-precision.log" || brc=$?
+  run_profile "$BUNDLE/bin/trifold" "$libs/bench-profile.log" || brc=$?
+  run_predict "$BUNDLE/bin/trifold" "$libs/predict" "$libs/predict.log" || brc=$?
   [[ $erc -ne 0 ]] && brc=$erc
   echo
   printf '%s' "$rows" | print_test_table

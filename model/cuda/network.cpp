@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <optional>
 
 #include "io/error.hpp"
 #include "model/cuda/net_ops.hpp"
 #include "model/cuda/rf1.hpp"
 #include "model/cuda/se3_gpu.hpp"
+#include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
 #include "model/se3/basis.hpp"
 #include "model/se3/graph.hpp"
@@ -20,6 +23,11 @@
 
 namespace trifold::model::cuda {
 namespace {
+
+// bench e2e --profile: a stage's wait for the device (model/profile.hpp).
+std::function<void()> device_wait(const Context& ctx) {
+  return [&ctx] { ctx.synchronize(); };
+}
 
 // rf1::add_pos_2d's [L, d/2] table, computed on the host exactly as the CPU does, uploaded.
 DeviceTensor pos_table(const Context& ctx, const DeviceWeights& w, const std::string& name,
@@ -52,6 +60,7 @@ DeviceFeatures se3_stage(const Context& ctx, const Se3TransformerGpu& net, const
   TRIFOLD_CHECK(xyz.numel() == N * 9 && static_cast<int64_t>(idx.size()) == N && node.numel() == N * cfg.l0_in_features,
                 "se3 stage: inconsistent shapes");
   TRIFOLD_CHECK(B * L * L < (int64_t(1) << 31), "se3 stage: B·L² beyond int32 edge rows");
+  std::optional<StageTimer> host_part(std::in_place, "SE(3): top-k graph, harmonics (host), upload", device_wait(ctx));
   std::vector<float> ca(static_cast<size_t>(N * 3));
   for (int64_t r = 0; r < N; ++r)
     for (int a = 0; a < 3; ++a) ca[static_cast<size_t>(r * 3 + a)] = xyz[(r * 3 + 1) * 3 + a];
@@ -84,6 +93,8 @@ DeviceFeatures se3_stage(const Context& ctx, const Se3TransformerGpu& net, const
   in.emplace(0, std::move(node).reshaped({N, cfg.l0_in_features, 1}));
   in.emplace(1, DeviceTensor::upload(ctx, l1));
   const DeviceGraph dg = upload_graph(ctx, g);
+  host_part.reset();
+  StageTimer device_part("SE(3): transformer (device)", device_wait(ctx));
   return net.forward_features(ctx, dg, dgeo, in);
 }
 
@@ -271,6 +282,7 @@ Str2StrGpuOutput str2str(const Context& ctx, const DeviceWeights& w, const std::
       ctx, w, p + ".norm_edge", linear(ctx, w, p + ".embed_e", layer_norm(ctx, w, p + ".norm_pair", pair)));
   DeviceFeatures out = se3_stage(ctx, net, cfg, 1, L, std::move(node), edge, xyz, idx, top_k);
   TRIFOLD_CHECK(cfg.l1_out_features == 3, "str2str: the coordinate update needs 3 degree-1 outputs");
+  StageTimer t("SE(3): backbone update (download, host)", device_wait(ctx));
   Str2StrGpuOutput r;
   r.xyz = se3::update_backbone(xyz, out.at(1).download());
   r.state = std::move(out.at(0)).reshaped({L, cfg.l0_out_features});
@@ -342,6 +354,7 @@ RefineGpuOutput refine_network(const Context& ctx, const DeviceWeights& w, const
                     state.dim(0) == B && state.dim(1) == L && seq1hot.dim(0) == B &&
                     static_cast<int64_t>(idx.size()) == B * L,
                 "refine_network: inconsistent shapes");
+  std::optional<StageTimer> embed(std::in_place, "refine: node and edge embeddings", device_wait(ctx));
   DeviceTensor x;
   {
     DeviceTensor n1 = layer_norm(ctx, w, p + ".norm_msa", node);
@@ -360,9 +373,11 @@ RefineGpuOutput refine_network(const Context& ctx, const DeviceWeights& w, const
     edge = layer_norm(ctx, w, p + ".norm_edge2",
                       linear(ctx, w, p + ".embed_e2", refine_edge_input(ctx, e1, dca, didx, B)));
   }
+  embed.reset();
   const Tensor xyz_flat = xyz.reshaped({B * L, 3, 3});
   DeviceFeatures out = se3_stage(ctx, net, cfg, B, L, std::move(x), edge, xyz_flat, idx, top_k);
   TRIFOLD_CHECK(cfg.l1_out_features == 3, "refine_network: the coordinate update needs 3 degree-1 outputs");
+  StageTimer t("SE(3): backbone update (download, host)", device_wait(ctx));
   RefineGpuOutput r;
   r.xyz = se3::update_backbone(xyz_flat, out.at(1).download()).reshaped({B, L, 3, 3});
   r.state = std::move(out.at(0)).reshaped({B, L, cfg.l0_out_features});
@@ -375,15 +390,21 @@ TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const 
   TRIFOLD_CHECK(static_cast<int64_t>(in.idx.size()) == l && static_cast<int64_t>(in.seq.size()) == l,
                 "trunk: seq/idx length differs from the MSA");
   TrunkGpuState s;
-  s.seq1hot = DeviceTensor::upload(ctx, one_hot_21(in.seq));
-  s.msa = msa_emb(ctx, w, in.msa.tokens, n, l, in.idx);
   {
-    DeviceTensor templ = templ_emb(ctx, w, in.t1d, in.t2d, in.idx, ck);
-    s.pair = pair_emb(ctx, w, in.seq, in.idx, templ);
+    StageTimer t("trunk: embeddings, initial Pair2Pair", device_wait(ctx));
+    s.seq1hot = DeviceTensor::upload(ctx, one_hot_21(in.seq));
+    s.msa = msa_emb(ctx, w, in.msa.tokens, n, l, in.idx);
+    {
+      DeviceTensor templ = templ_emb(ctx, w, in.t1d, in.t2d, in.idx, ck);
+      s.pair = pair_emb(ctx, w, in.seq, in.idx, templ);
+    }
+    s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair, ck);
   }
-  s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair, ck);
-  for (int i = 0; i < dims.n_module; ++i)
+  for (int i = 0; i < dims.n_module; ++i) {
+    StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(ctx));
     iter_block(ctx, w, "feat_extractor.iter_block_1." + std::to_string(i), dims.n_head_msa, s.msa, s.pair, ck);
+  }
+  StageTimer t("trunk: InitStr (graph transformer)", device_wait(ctx));
   s.xyz = init_str(ctx, w, "feat_extractor.init_str", s.seq1hot, in.idx, s.msa, s.pair);
   return s;
 }
@@ -447,16 +468,23 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   const int heads = impl_->dims.n_head_msa;
   for (int i = 0; i < impl_->n_str; ++i) {
     const std::string p = "feat_extractor.iter_block_2." + std::to_string(i);
-    iter_block(c, dw, p, heads, msa, pair, ck);
+    {
+      StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(c));
+      iter_block(c, dw, p, heads, msa, pair, ck);
+    }
     Str2StrGpuOutput o = str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot,
                                  in.idx, e2e::str_block_top_k(i));
     xyz = std::move(o.xyz);
+    StageTimer t("trunk: Str2MSA", device_wait(c));
     msa = str2msa(c, dw, p + ".str2msa", msa, xyz, o.state, ck);
   }
   e2e::TrunkOutputs out;
   {
     const std::string p = "feat_extractor.final";
-    iter_block(c, dw, p, heads, msa, pair, ck);
+    {
+      StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(c));
+      iter_block(c, dw, p, heads, msa, pair, ck);
+    }
     Str2StrGpuOutput o =
         str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot, in.idx, 32);
     out.lddt = linear(c, dw, p + ".pred_lddt", layer_norm(c, dw, p + ".norm_state", o.state)).download();
@@ -466,6 +494,7 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   out.node = slice_rows(c, msa, 0, 1).download();
   out.node.reshape({l, msa.dim(2)});
   msa = DeviceTensor();
+  StageTimer t("trunk: distance heads, download", device_wait(c));
   DeviceDistance h = distance_network(c, dw, "c6d_predictor", pair, ck);
   pair = DeviceTensor();
   out.heads.dist = h.dist.download();
@@ -486,6 +515,7 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
   TRIFOLD_CHECK(static_cast<int64_t>(seq.size()) == L && static_cast<int64_t>(idx.size()) == L &&
                     prob_s.ndim() == 3 && prob_s.dim(0) == L,
                 "refine: inconsistent shapes");
+  std::optional<StageTimer> regen(std::in_place, "refine: Regen_Network", device_wait(c));
   DeviceTensor edge = linear(c, dw, "refine.proj_edge", DeviceTensor::upload(c, prob_s));  // [L, L, 128]
   DeviceTensor seq1hot = DeviceTensor::upload(c, one_hot_21(seq));
   DeviceTensor dnode = DeviceTensor::upload(c, node);
@@ -493,6 +523,7 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
   DeviceTensor regen_state;
   regen_network(c, dw, "refine.regen_net", dnode, edge, seq1hot, idx, res.regen_xyz, regen_state);
   res.regen_state = regen_state.download();
+  regen.reset();
   // Mirror doubling: copy 1 has z negated; node, state, idx, seq1hot duplicated; the pair is shared (the CPU
   // duplicates it; both copies are identical, so one [1, L, L, 128] serves both).
   const int64_t ds = regen_state.dim(1);
@@ -521,6 +552,7 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
       xyz = std::move(o.xyz);
       state = std::move(o.state);
     }
+    StageTimer t("refine: lDDT head, early stop", device_wait(c));
     std::vector<float> lc =
         linear(c, dw, "refine.pred_lddt", layer_norm(c, dw, "refine.norm_state", state)).download().vec();
     if (!track.record(it, std::move(lc), xyz, res)) break;

@@ -3,6 +3,7 @@
 #include "model/e2e/network.hpp"
 
 #include "io/error.hpp"
+#include "model/profile.hpp"
 
 namespace trifold::model::e2e {
 
@@ -26,6 +27,7 @@ TrunkOutputs Network::trunk(const TrunkInputs& in) const {
   o.node = Tensor({l, dm}, std::vector<float>(st.msa.data(), st.msa.data() + l * dm));
   st.msa = Tensor();
   o.xyz = std::move(st.xyz);
+  StageTimer t("trunk: distance heads, download");
   o.heads = trunk_.distance(st.pair);
   return o;
 }

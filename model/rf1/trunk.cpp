@@ -2,6 +2,7 @@
 #include "model/rf1/trunk.hpp"
 
 #include "io/error.hpp"
+#include "model/profile.hpp"
 
 namespace trifold::model::rf1 {
 
@@ -47,9 +48,17 @@ void Trunk::init_str(State& s) const {
 DistanceOutputs Trunk::distance(const Tensor& pair) const { return distance_network(w_, "c6d_predictor", pair, tap); }
 
 Trunk::State Trunk::run_to_init_str(const TrunkInputs& in) const {
-  State s = embed(in);
-  initial(s);
-  for (int i = 0; i < dims_.n_module; ++i) iter_block(s, i);
+  State s;
+  {
+    StageTimer t("trunk: embeddings, initial Pair2Pair");
+    s = embed(in);
+    initial(s);
+  }
+  for (int i = 0; i < dims_.n_module; ++i) {
+    StageTimer t("trunk: IterBlock (MSA and pair tracks)");
+    iter_block(s, i);
+  }
+  StageTimer t("trunk: InitStr (graph transformer)");
   init_str(s);
   return s;
 }

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
+#include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
 #include "model/se3/refine_net.hpp"
 
@@ -57,6 +59,7 @@ void refine_iteration(const Weights& w, const Se3Config& cfg, int n_module_ref, 
     xyz = std::move(o.xyz);
     state = std::move(o.state);
   }
+  StageTimer t("refine: lDDT head, early stop");
   Tensor l = rf1::linear(w, "refine.pred_lddt", rf1::layer_norm(w, "refine.norm_state", state));  // [B, L, 1]
   lddt_raw = l.reshaped({state.dim(0), state.dim(1)});
 }
@@ -115,9 +118,11 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
   int n_module_ref = 0;
   while (w.has("refine.refine_net." + std::to_string(n_module_ref) + ".embed_x.weight")) ++n_module_ref;
   TRIFOLD_CHECK(n_module_ref > 0, "refine_module: no refine_net weights");
+  std::optional<StageTimer> regen(std::in_place, "refine: Regen_Network");
   Tensor edge = rf1::linear(w, "refine.proj_edge", prob_s);  // [L, L, 128]
   RefineResult res;
   regen_network(w, "refine.regen_net", node, edge, seq1hot, idx, res.regen_xyz, res.regen_state);
+  regen.reset();
   // Mirror doubling: copy 1 has z negated; node, edge, state, idx, seq1hot are duplicated.
   auto twice = [](const Tensor& t) {
     Shape s = t.shape();

@@ -2,9 +2,11 @@
 #include "model/se3/refine_net.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
+#include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
 #include "model/se3/graph.hpp"
 #include "model/se3/str2str.hpp"
@@ -20,6 +22,7 @@ RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Con
   TRIFOLD_CHECK(pair.dim(0) == B && pair.dim(1) == L && xyz.numel() == B * L * 9 && state.dim(1) == L &&
                     static_cast<int64_t>(idx.size()) == B * L,
                 "refine_network: inconsistent shapes");
+  std::optional<StageTimer> embed(std::in_place, "refine: node and edge embeddings");
   Tensor n1 = rf1::layer_norm(w, p + ".norm_msa", node);
   Tensor st = rf1::layer_norm(w, p + ".norm_state", state);
   Tensor x_in({B, L, dn + s1 + ds});
@@ -58,12 +61,15 @@ RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Con
         o[de + kRbf] = (sep == 1 || sep == -1) ? static_cast<float>(sep) : 0.0f;
       }
   Tensor edge = rf1::layer_norm(w, p + ".norm_edge2", rf1::linear(w, p + ".embed_e2", e_in));  // [B, L, L, de]
+  embed.reset();
   std::vector<float> ca(static_cast<size_t>(B * L * 3));
   for (int64_t r = 0; r < B * L; ++r)
     for (int a = 0; a < 3; ++a) ca[r * 3 + a] = xyz[(r * 3 + 1) * 3 + a];
   std::vector<int64_t> id(idx.begin(), idx.end());
+  std::optional<StageTimer> graph_time(std::in_place, "SE(3): top-k graph");
   Graph g = make_topk_graph(ca.data(), id.data(), static_cast<int>(B), static_cast<int>(L), top_k, edge.data(),
                             static_cast<int>(de));
+  graph_time.reset();
   Tensor l1({B * L, 3, 3});
   for (int64_t r = 0; r < B * L; ++r)
     for (int k = 0; k < 3; ++k)
@@ -73,6 +79,7 @@ RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Con
   RefineOutput res;
   res.state = out.at(0).reshaped({B, L, cfg.l0_out_features});
   TRIFOLD_CHECK(cfg.l1_out_features == 3, "refine_network: the coordinate update needs 3 degree-1 outputs");
+  StageTimer t("SE(3): backbone update (download, host)");
   res.xyz = update_backbone(xyz, out.at(1)).reshaped({B, L, 3, 3});
   return res;
 }

@@ -1,8 +1,11 @@
 // Str2Str: embeddings, graph, SE(3)-Transformer and coordinate update.
 #include "model/se3/str2str.hpp"
 
+#include <optional>
+
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
+#include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
 #include "model/se3/graph.hpp"
 #include "model/se3/transformer.hpp"
@@ -54,7 +57,9 @@ Str2StrOutput str2str(const Weights& w, const std::string& p, const Se3Config& c
   for (int64_t i = 0; i < L; ++i)
     for (int a = 0; a < 3; ++a) ca[i * 3 + a] = xyz[(i * 3 + 1) * 3 + a];
   std::vector<int64_t> id(idx.begin(), idx.end());
+  std::optional<StageTimer> graph_time(std::in_place, "SE(3): top-k graph");
   Graph g = make_topk_graph(ca.data(), id.data(), 1, static_cast<int>(L), top_k, edge.data(), ed);
+  graph_time.reset();
   // Degree-1 input: displacement of every backbone atom from CA (the CA row is exactly 0).
   Tensor l1({L, 3, 3});
   for (int64_t i = 0; i < L; ++i)
@@ -65,6 +70,7 @@ Str2StrOutput str2str(const Weights& w, const std::string& p, const Se3Config& c
   Str2StrOutput r;
   r.state = out.at(0).reshaped({L, cfg.l0_out_features});
   TRIFOLD_CHECK(cfg.l1_out_features == 3, "str2str: the coordinate update needs 3 degree-1 outputs");
+  StageTimer t("SE(3): backbone update (download, host)");
   r.xyz = update_backbone(xyz, out.at(1));
   return r;
 }

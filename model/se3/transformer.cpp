@@ -1,8 +1,11 @@
 // SE3Transformer stack assembly and forward.
 #include "model/se3/transformer.hpp"
 
+#include <optional>
+
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
+#include "model/profile.hpp"
 
 namespace trifold::model::se3 {
 
@@ -52,7 +55,10 @@ Features SE3Transformer::forward(const Graph& g, const Tensor& l0, const Tensor&
   Features in;
   in.emplace(0, l0.reshaped({N, cfg_.l0_in_features, 1}));
   in.emplace(1, l1.reshaped({N, cfg_.l1_in_features, 3}));
+  std::optional<StageTimer> geo_time(std::in_place, "SE(3): harmonics");
   const EdgeGeometry geo = edge_geometry(g, max_degree());
+  geo_time.reset();
+  StageTimer t("SE(3): transformer layers");
   return forward_features(g, geo, in, trace);
 }
 

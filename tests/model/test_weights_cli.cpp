@@ -1,4 +1,4 @@
-// `trifold convert`, `info`, `plan` and `bench precision` end to end: real golden checkpoints, random weights
+// `trifold convert`, `info`, `plan`, `bench precision` and `bench e2e --profile` end to end: real golden checkpoints, random weights
 // (tiny and full size), and the exit status / message for bad inputs made in a ScratchDir.
 #include <gtest/gtest.h>
 
@@ -109,6 +109,32 @@ TEST(WeightsCli, BenchPrecisionReportsTheEnvelope) {
   EXPECT_NE(r.output.find("expected fp32, tf32 or bf16"), std::string::npos) << r.output;
   r = trifold_run("bench precision --preset tiny --length 16 --rows 8 --precisions fp32");
   EXPECT_EQ(r.status, 2) << r.output;
+}
+
+// `trifold bench e2e --profile` on the CPU (full-size random weights, L = 12, one forced refinement iteration):
+// the stage table counts each stage as often as the network runs it, and the stages cover the forward.
+TEST(WeightsCli, BenchE2eProfileCountsTheStages) {
+  auto r = trifold_run("bench e2e --lengths 12 --rows 4 --refine-iters 1 --profile");
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto calls = [&](const std::string& stage) {
+    const size_t at = r.output.find(stage);
+    if (at == std::string::npos) return -1LL;
+    return std::stoll(r.output.substr(at + stage.size()));
+  };
+  // 8 IterBlocks before InitStr, then 4 IterBlock_w_Str and the FinalBlock (the full preset).
+  EXPECT_EQ(calls("trunk: IterBlock (MSA and pair tracks)"), 13) << r.output;
+  // SE(3) stacks: 4 Str2Str + 1 FinalBlock + 4 Refine_Networks in the one refinement iteration.
+  EXPECT_EQ(calls("SE(3): transformer layers"), 9) << r.output;
+  EXPECT_EQ(calls("SE(3): top-k graph"), 9) << r.output;
+  EXPECT_EQ(calls("refine: lDDT head, early stop"), 1) << r.output;
+  const size_t out = r.output.find("(outside the stages above)");
+  ASSERT_NE(out, std::string::npos) << r.output;
+  double rest = 0, share = 0;
+  std::istringstream(r.output.substr(out + 26)) >> rest >> share;
+  EXPECT_LT(share, 50.0) << "the stages miss most of the forward:\n" << r.output;
+  r = trifold_run("bench e2e --lengths 12 --rows 4 --refine-iters 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("(outside the stages above)"), std::string::npos) << "no table without --profile";
 }
 
 TEST(WeightsCli, RandomTinyWeights) {
