@@ -126,7 +126,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
     std::vector<float> R;
   };
   std::vector<Pair> pairs;
-  size_t kmax = 1, ymax = 1;
+  size_t kmax = 1, ymax = 1, xmax = 1, mmax = 1;
   for (auto [di, mi] : f_in)
     for (auto [dout, mo] : f_out) {
       const RadialFunc& rf = kernels.at({di, dout});
@@ -134,6 +134,8 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
       pairs.push_back({di, dout, mi, mo, &rf, h.at(di).data(), out.at(dout).data(), {}});
       kmax = std::max(kmax, static_cast<size_t>((2 * dout + 1) * (2 * di + 1) * rf.nf));
       ymax = std::max(ymax, static_cast<size_t>(mi * rf.nf * (2 * dout + 1)));
+      xmax = std::max(xmax, static_cast<size_t>(mi * (2 * di + 1)));
+      mmax = std::max(mmax, static_cast<size_t>(mi));
     }
   for (int64_t e0 = 0; e0 < E; e0 += chunk) {
     const int64_t rows = std::min(chunk, E - e0);
@@ -143,7 +145,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
     }
 #pragma omp parallel if (rows >= 128)
     {
-      std::vector<float> K(kmax), y(ymax);
+      std::vector<float> K(kmax), y(ymax), xt(xmax), acc_i(mmax);
 #pragma omp for schedule(static)
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t e = e0 + r;
@@ -151,15 +153,23 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
           const int di = pr.di, dout = pr.dout, mi = pr.mi, mo = pr.mo, nf = pr.rf->nf;
           const int pi = 2 * di + 1, po = 2 * dout + 1, nif = mi * nf;
           edge_basis(di, dout, &geo.Y[static_cast<size_t>(e * geo.n_sh)], K.data());
+          const float* Kb = K.data();
           const float* xs = pr.x + static_cast<int64_t>(g.src[e]) * mi * pi;
-          // yT[p][i nf + f] = sum_a K[p][a][f] x[i][a]
+          // yT[p][i nf + f] = sum_a K[p][a][f] x[i][a], a ascending from 0 (every sum as a scalar loop would
+          // make it), vectorised over the m_in channels of the transposed source features xt[a][i].
+          for (int a = 0; a < pi; ++a)
+            for (int i = 0; i < mi; ++i) xt[a * mi + i] = xs[i * pi + a];
           for (int p = 0; p < po; ++p)
-            for (int i = 0; i < mi; ++i)
-              for (int f = 0; f < nf; ++f) {
-                float s = 0.f;
-                for (int a = 0; a < pi; ++a) s += K[(p * pi + a) * nf + f] * xs[i * pi + a];
-                y[p * nif + i * nf + f] = s;
+            for (int f = 0; f < nf; ++f) {
+              for (int i = 0; i < mi; ++i) acc_i[i] = 0.f;
+              for (int a = 0; a < pi; ++a) {
+                const float k = Kb[(p * pi + a) * nf + f];
+                const float* xa = &xt[a * mi];
+#pragma omp simd
+                for (int i = 0; i < mi; ++i) acc_i[i] += k * xa[i];
               }
+              for (int i = 0; i < mi; ++i) y[p * nif + i * nf + f] = acc_i[i];
+            }
           // msg[o][p] += R[o][:] . yT[p][:] (contiguous dot products of length m_in nJ)
           const float* Re = &pr.R[static_cast<size_t>(r * pr.rf->out_dim())];
           float* msg = pr.o + e * mo * po;
