@@ -401,7 +401,6 @@ TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const 
     s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair, ck);
   }
   for (int i = 0; i < dims.n_module; ++i) {
-    StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(ctx));
     iter_block(ctx, w, "feat_extractor.iter_block_1." + std::to_string(i), dims.n_head_msa, s.msa, s.pair, ck);
   }
   StageTimer t("trunk: InitStr (graph transformer)", device_wait(ctx));
@@ -468,10 +467,7 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   const int heads = impl_->dims.n_head_msa;
   for (int i = 0; i < impl_->n_str; ++i) {
     const std::string p = "feat_extractor.iter_block_2." + std::to_string(i);
-    {
-      StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(c));
-      iter_block(c, dw, p, heads, msa, pair, ck);
-    }
+    iter_block(c, dw, p, heads, msa, pair, ck);
     Str2StrGpuOutput o = str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot,
                                  in.idx, e2e::str_block_top_k(i));
     xyz = std::move(o.xyz);
@@ -481,10 +477,7 @@ e2e::TrunkOutputs NetworkGpu::trunk(const TrunkInputs& in) const {
   e2e::TrunkOutputs out;
   {
     const std::string p = "feat_extractor.final";
-    {
-      StageTimer t("trunk: IterBlock (MSA and pair tracks)", device_wait(c));
-      iter_block(c, dw, p, heads, msa, pair, ck);
-    }
+    iter_block(c, dw, p, heads, msa, pair, ck);
     Str2StrGpuOutput o =
         str2str(c, dw, p + ".str2str", se3(p + ".str2str"), w.config.se3, msa, pair, xyz, seq1hot, in.idx, 32);
     out.lddt = linear(c, dw, p + ".pred_lddt", layer_norm(c, dw, p + ".norm_state", o.state)).download();

@@ -9,6 +9,7 @@
 #include "io/error.hpp"
 #include "model/cuda/context.cuh"
 #include "model/cuda/net_ops.hpp"
+#include "model/profile.hpp"
 
 namespace trifold::model::cuda {
 namespace {
@@ -348,10 +349,22 @@ DeviceTensor pair2msa(const Context& ctx, const DeviceWeights& w, const std::str
 
 void iter_block(const Context& ctx, const DeviceWeights& w, const std::string& p, int heads, DeviceTensor& msa,
                 DeviceTensor& pair, const Chunking& ck) {
+  // bench e2e --profile: each track's share (a device wait at each boundary while profiling).
+  const std::function<void()> wait = [&ctx] { ctx.synchronize(); };
   DeviceTensor att;
-  msa = msa2msa(ctx, w, p + ".msa2msa", msa, heads, &att, ck);
-  pair = msa2pair(ctx, w, p + ".msa2pair", msa, pair, att, ck);
-  pair = pair2pair(ctx, w, p + ".pair2pair", pair, ck);
+  {
+    StageTimer t("IterBlock: MSA2MSA (tied attention, Performer)", wait);
+    msa = msa2msa(ctx, w, p + ".msa2msa", msa, heads, &att, ck);
+  }
+  {
+    StageTimer t("IterBlock: MSA2Pair (outer product, ResNet)", wait);
+    pair = msa2pair(ctx, w, p + ".msa2pair", msa, pair, att, ck);
+  }
+  {
+    StageTimer t("IterBlock: Pair2Pair (axial Performer)", wait);
+    pair = pair2pair(ctx, w, p + ".pair2pair", pair, ck);
+  }
+  StageTimer t("IterBlock: Pair2MSA (direct attention)", wait);
   msa = pair2msa(ctx, w, p + ".pair2msa", pair, msa, ck);
 }
 

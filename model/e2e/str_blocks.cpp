@@ -107,10 +107,7 @@ void str2str_step(const Weights& w, const std::string& p, const Se3Config& cfg, 
 void iter_block_w_str(const Weights& w, const std::string& p, const rf1::Dims& d, const Se3Config& cfg,
                       StrBlockState& s, const Tensor& seq1hot, const std::vector<int32_t>& idx, int top_k,
                       const rf1::Tap& tap) {
-  {
-    StageTimer t("trunk: IterBlock (MSA and pair tracks)");
-    rf1::iter_block(w, p, d, s.msa, s.pair, tap);
-  }
+  rf1::iter_block(w, p, d, s.msa, s.pair, tap);
   str2str_step(w, p, cfg, s, seq1hot, idx, top_k, tap);
   StageTimer t("trunk: Str2MSA");
   s.msa = str2msa(w, p + ".str2msa", s.msa, s.xyz, s.state);
@@ -124,10 +121,7 @@ void iter_block_w_str(const Weights& w, const std::string& p, const rf1::Dims& d
 
 Tensor final_block(const Weights& w, const std::string& p, const rf1::Dims& d, const Se3Config& cfg,
                    StrBlockState& s, const Tensor& seq1hot, const std::vector<int32_t>& idx, const rf1::Tap& tap) {
-  {
-    StageTimer t("trunk: IterBlock (MSA and pair tracks)");
-    rf1::iter_block(w, p, d, s.msa, s.pair, tap);
-  }
+  rf1::iter_block(w, p, d, s.msa, s.pair, tap);
   str2str_step(w, p, cfg, s, seq1hot, idx, 32, tap);
   const int64_t l = s.msa.dim(1);
   Tensor lddt = rf1::linear(w, p + ".pred_lddt", rf1::layer_norm(w, p + ".norm_state", s.state));  // [L, 1]

@@ -4,6 +4,7 @@
 
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
+#include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
 
 namespace trifold::model::rf1 {
@@ -155,14 +156,26 @@ Tensor pair2msa(const Weights& w, const std::string& p, const Tensor& pair, cons
 void iter_block(const Weights& w, const std::string& p, const Dims& d, Tensor& msa, Tensor& pair, const Tap& tap,
                 const Chunking& ck) {
   Tensor att;
-  msa = msa2msa(w, p + ".msa2msa", msa, d.n_head_msa, &att, tap, ck);
+  {
+    StageTimer t("IterBlock: MSA2MSA (tied attention, Performer)");
+    msa = msa2msa(w, p + ".msa2msa", msa, d.n_head_msa, &att, tap, ck);
+  }
   tap_out(tap, p + ".msa2msa", msa);
   tap_out(tap, p + ".msa2msa", att, "out1");
-  pair = msa2pair(w, p + ".msa2pair", msa, pair, att, tap, ck);
+  {
+    StageTimer t("IterBlock: MSA2Pair (outer product, ResNet)");
+    pair = msa2pair(w, p + ".msa2pair", msa, pair, att, tap, ck);
+  }
   tap_out(tap, p + ".msa2pair", pair);
-  pair = pair2pair(w, p + ".pair2pair", pair, ck);
+  {
+    StageTimer t("IterBlock: Pair2Pair (axial Performer)");
+    pair = pair2pair(w, p + ".pair2pair", pair, ck);
+  }
   tap_out(tap, p + ".pair2pair", pair);
-  msa = pair2msa(w, p + ".pair2msa", pair, msa, ck);
+  {
+    StageTimer t("IterBlock: Pair2MSA (direct attention)");
+    msa = pair2msa(w, p + ".pair2msa", pair, msa, ck);
+  }
   tap_out(tap, p + ".pair2msa", msa);
 }
 

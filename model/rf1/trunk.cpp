@@ -54,10 +54,7 @@ Trunk::State Trunk::run_to_init_str(const TrunkInputs& in) const {
     s = embed(in);
     initial(s);
   }
-  for (int i = 0; i < dims_.n_module; ++i) {
-    StageTimer t("trunk: IterBlock (MSA and pair tracks)");
-    iter_block(s, i);
-  }
+  for (int i = 0; i < dims_.n_module; ++i) iter_block(s, i);  // timed per track inside (IterBlock: ...)
   StageTimer t("trunk: InitStr (graph transformer)");
   init_str(s);
   return s;

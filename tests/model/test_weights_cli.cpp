@@ -121,8 +121,9 @@ TEST(WeightsCli, BenchE2eProfileCountsTheStages) {
     if (at == std::string::npos) return -1LL;
     return std::stoll(r.output.substr(at + stage.size()));
   };
-  // 8 IterBlocks before InitStr, then 4 IterBlock_w_Str and the FinalBlock (the full preset).
-  EXPECT_EQ(calls("trunk: IterBlock (MSA and pair tracks)"), 13) << r.output;
+  // Each track of 8 IterBlocks before InitStr, then of 4 IterBlock_w_Str and the FinalBlock (the full preset).
+  EXPECT_EQ(calls("IterBlock: MSA2MSA (tied attention, Performer)"), 13) << r.output;
+  EXPECT_EQ(calls("IterBlock: Pair2MSA (direct attention)"), 13) << r.output;
   // SE(3) stacks: 4 Str2Str + 1 FinalBlock + 4 Refine_Networks in the one refinement iteration.
   EXPECT_EQ(calls("SE(3): transformer layers"), 9) << r.output;
   EXPECT_EQ(calls("SE(3): top-k graph"), 9) << r.output;
