@@ -60,7 +60,7 @@ void linear_into(const float* x, int64_t rows, int64_t in, const Tensor& weight,
   if (bias) {
     TRIFOLD_CHECK(bias->numel() == out, "linear: bias size " + std::to_string(bias->numel()));
     const float* b = bias->data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * out >= (int64_t(1) << 16))
     for (int64_t r = 0; r < rows; ++r) std::memcpy(y + r * out, b, sizeof(float) * static_cast<size_t>(out));
   }
   gemm(false, true, rows, out, in, 1.0f, x, in, weight.data(), in, bias ? 1.0f : 0.0f, y, out);

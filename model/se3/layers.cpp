@@ -113,17 +113,18 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
   Features out;
   for (auto [dout, mo] : f_out) out.emplace(dout, Tensor({E, mo, 2 * dout + 1}, 0.0f));
   for (auto [di, mi] : f_in) TRIFOLD_CHECK(degree_of(h, di) == mi, "GConvSE3Partial: input channels");
-  // Edges are processed in chunks: the radial MLPs of every (d_in, d_out) pair run as GEMMs over the chunk,
-  // then one parallel pass over the chunk's edges contracts basis, radial weights and source features. The
-  // buffers hold chunk * sum_pairs m_out m_in nJ floats, independent of E; one parallel region per chunk
-  // keeps OpenMP barriers few (they are costly on oversubscribed nodes).
-  const int64_t chunk = 512;
+  if (E == 0) return out;
+  // Edges are processed in chunks, the chunks in parallel: each thread runs a chunk's radial MLPs (every
+  // (d_in, d_out) pair, single-threaded GEMMs) and then contracts basis, radial weights and source features for
+  // the chunk's edges. One parallel region per convolution and no OpenBLAS thread hand-offs inside it: on a
+  // shared or oversubscribed node every barrier or hand-off waits for a descheduled thread, and the former
+  // region-per-chunk with threaded GEMMs ran ~30x slower there. Buffers are per thread and independent of E;
+  // every value is computed as before (rows of a GEMM do not depend on the chunk's size).
   struct Pair {
     int di, dout, mi, mo;
     const RadialFunc* rf;
     const float* x;  // source features [N, mi, 2di+1]
     float* o;        // per-edge output [E, mo, 2dout+1]
-    std::vector<float> R;
   };
   std::vector<Pair> pairs;
   size_t kmax = 1, ymax = 1, xmax = 1, mmax = 1;
@@ -131,29 +132,36 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
     for (auto [dout, mo] : f_out) {
       const RadialFunc& rf = kernels.at({di, dout});
       TRIFOLD_CHECK(rf.feat_dim == geo.feat_dim, "radial input width does not match edge features");
-      pairs.push_back({di, dout, mi, mo, &rf, h.at(di).data(), out.at(dout).data(), {}});
+      pairs.push_back({di, dout, mi, mo, &rf, h.at(di).data(), out.at(dout).data()});
       kmax = std::max(kmax, static_cast<size_t>((2 * dout + 1) * (2 * di + 1) * rf.nf));
       ymax = std::max(ymax, static_cast<size_t>(mi * rf.nf * (2 * dout + 1)));
       xmax = std::max(xmax, static_cast<size_t>(mi * (2 * di + 1)));
       mmax = std::max(mmax, static_cast<size_t>(mi));
     }
-  for (int64_t e0 = 0; e0 < E; e0 += chunk) {
-    const int64_t rows = std::min(chunk, E - e0);
-    for (auto& pr : pairs) {
-      pr.R.resize(static_cast<size_t>(rows * pr.rf->out_dim()));
-      pr.rf->forward(&geo.feat[static_cast<size_t>(e0 * geo.feat_dim)], rows, pr.R.data());
-    }
-#pragma omp parallel if (rows >= 128)
-    {
-      std::vector<float> K(kmax), y(ymax), xt(xmax), acc_i(mmax);
-#pragma omp for schedule(static)
+  // 64..512 edges per chunk (the GEMMs' rows), at least 64 chunks from 4,096 edges up (balance for up to 16
+  // threads). The size depends on E alone: a GEMM's rows depend on its row count, so the results do not depend
+  // on the thread count (docs/STYLE.md 7).
+  const int64_t chunk = std::clamp<int64_t>((E + 63) / 64, 64, 512);
+  const int64_t n_chunks = (E + chunk - 1) / chunk;
+  cpu::BlasSingleThread single;
+#pragma omp parallel if (n_chunks > 1)
+  {
+    std::vector<std::vector<float>> R(pairs.size());
+    std::vector<float> K(kmax), y(ymax), xt(xmax), acc_i(mmax);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      const int64_t e0 = c * chunk, rows = std::min(chunk, E - e0);
+      for (size_t q = 0; q < pairs.size(); ++q) {
+        R[q].resize(static_cast<size_t>(rows * pairs[q].rf->out_dim()));
+        pairs[q].rf->forward(&geo.feat[static_cast<size_t>(e0 * geo.feat_dim)], rows, R[q].data());
+      }
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t e = e0 + r;
-        for (const auto& pr : pairs) {  // f_in-major: out[d_out] sums d_in in ascending order
+        for (size_t q = 0; q < pairs.size(); ++q) {  // f_in-major: out[d_out] sums d_in in ascending order
+          const Pair& pr = pairs[q];
           const int di = pr.di, dout = pr.dout, mi = pr.mi, mo = pr.mo, nf = pr.rf->nf;
           const int pi = 2 * di + 1, po = 2 * dout + 1, nif = mi * nf;
           edge_basis(di, dout, &geo.Y[static_cast<size_t>(e * geo.n_sh)], K.data());
-          const float* Kb = K.data();
           const float* xs = pr.x + static_cast<int64_t>(g.src[e]) * mi * pi;
           // yT[p][i nf + f] = sum_a K[p][a][f] x[i][a], a ascending from 0 (every sum as a scalar loop would
           // make it), vectorised over the m_in channels of the transposed source features xt[a][i].
@@ -163,7 +171,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
             for (int f = 0; f < nf; ++f) {
               for (int i = 0; i < mi; ++i) acc_i[i] = 0.f;
               for (int a = 0; a < pi; ++a) {
-                const float k = Kb[(p * pi + a) * nf + f];
+                const float k = K[(p * pi + a) * nf + f];
                 const float* xa = &xt[a * mi];
 #pragma omp simd
                 for (int i = 0; i < mi; ++i) acc_i[i] += k * xa[i];
@@ -171,7 +179,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
               for (int i = 0; i < mi; ++i) y[p * nif + i * nf + f] = acc_i[i];
             }
           // msg[o][p] += R[o][:] . yT[p][:] (contiguous dot products of length m_in nJ)
-          const float* Re = &pr.R[static_cast<size_t>(r * pr.rf->out_dim())];
+          const float* Re = &R[q][static_cast<size_t>(r * pr.rf->out_dim())];
           float* msg = pr.o + e * mo * po;
           for (int o = 0; o < mo; ++o) {
             const float* Ro = Re + o * nif;

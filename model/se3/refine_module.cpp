@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iomanip>
+#include <sstream>
 #include <optional>
 
 #include "io/error.hpp"
+#include "io/log.hpp"
 #include "model/cpu/ops.hpp"
 #include "model/profile.hpp"
 #include "model/rf1/modules.hpp"
@@ -69,7 +72,9 @@ RefineTracker::RefineTracker(const Tensor& xyz0, const RefineOptions& opt)
       n_max_(opt.fixed_iter > 0 ? opt.fixed_iter : opt.max_iter),
       opt_(opt),
       best_xyz_(xyz0),
-      best_lddt_(static_cast<size_t>(2 * xyz0.dim(1)), 0.0f) {
+      best_lddt_(static_cast<size_t>(2 * xyz0.dim(1)), 0.0f),
+      start_(std::chrono::steady_clock::now()),
+      last_report_(start_) {
   TRIFOLD_CHECK(xyz0.ndim() == 4 && xyz0.dim(0) == 2, "RefineTracker: coordinates must be [2, L, 3, 3]");
 }
 
@@ -88,7 +93,10 @@ bool RefineTracker::record(int it, std::vector<float> lc, const Tensor& xyz, Ref
   no_impr_ = (m <= prev_ + opt_.eps) ? no_impr_ + 1 : 0;
   no_impr_best_ = (m <= best_mean_ + opt_.eps) ? no_impr_best_ + 1 : 0;
   // With a fixed count the rule may end the loop only at the last iteration (a break: not stored).
-  if ((opt_.fixed_iter <= 0 || it == n_max_ - 1) && (no_impr_ > 10 || no_impr_best_ > 20)) return false;
+  if ((opt_.fixed_iter <= 0 || it == n_max_ - 1) && (no_impr_ > 10 || no_impr_best_ > 20)) {
+    stopped_ = true;
+    return false;
+  }
   if (m > best_mean_) {
     best_mean_ = m;
     best_lddt_ = std::move(lc);
@@ -96,10 +104,27 @@ bool RefineTracker::record(int it, std::vector<float> lc, const Tensor& xyz, Ref
     res.best_iter = it;
   }
   prev_ = m;
+  const auto now = std::chrono::steady_clock::now();
+  if (log::level() <= log::Level::Info && now - last_report_ >= std::chrono::seconds(15)) {
+    last_report_ = now;
+    const double s = std::chrono::duration<double>(now - start_).count();
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(2) << "refinement: iteration " << it + 1 << " of at most " << n_max_ << " ("
+       << s / (it + 1) << " s each), mean lDDT " << std::setprecision(3) << m << ", best " << best_mean_
+       << " at iteration " << res.best_iter;
+    log::info(os.str());
+  }
   return true;
 }
 
 void RefineTracker::finish(RefineResult& res) const {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1) << "refinement: " << res.n_iter << " iteration"
+     << (res.n_iter == 1 ? "" : "s") << " in "
+     << std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count() << " s ("
+     << (opt_.fixed_iter > 0 ? "forced count" : stopped_ ? "early stop: no improvement" : "iteration limit")
+     << "), best iteration " << res.best_iter;
+  log::info(os.str());
   // The copy with the higher mean lDDT among the stored best (copy 0 on ties, like argmax).
   double s0 = 0, s1 = 0;
   for (int64_t i = 0; i < L_; ++i) {

@@ -1,6 +1,7 @@
 // Refine_module: Regen_Network, mirror doubling, the iterative SE(3) refinement with lDDT early stop.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class RefineTracker {
   std::vector<float> best_lddt_;
   float best_mean_ = 0.0f, prev_ = 0.0f;  // fp32 like the reference's tensors
   int no_impr_ = 0, no_impr_best_ = 0;
+  bool stopped_ = false;
+  // Progress on long loops (up to 200 iterations of 4 SE(3) passes: minutes on a CPU): an info line every 15 s.
+  std::chrono::steady_clock::time_point start_, last_report_;
 };
 
 // Regen_Network: node [L, d_node], edge [L, L, 128] (proj_edge output), seq1hot [L, 21], idx [L]
