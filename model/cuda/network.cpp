@@ -4,6 +4,7 @@
 #include "model/cuda/network.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <optional>
 
 #include "io/error.hpp"
+#include "io/log.hpp"
 #include "model/cuda/net_ops.hpp"
 #include "model/cuda/rf1.hpp"
 #include "model/cuda/se3_gpu.hpp"
@@ -556,7 +558,10 @@ e2e::RefineResult NetworkGpu::refine(const Tensor& node, const Tensor& prob_s, c
 
 e2e::NetworkOutputs NetworkGpu::forward(const TrunkInputs& in, const e2e::RefineOptions& opt) const {
   e2e::NetworkOutputs o;
+  const auto t0 = std::chrono::steady_clock::now();
   o.trunk = trunk(in);
+  log::info(log::cat("network: trunk (L = ", in.msa.length, ", N = ", in.msa.n_rows, ") done in ",
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s on the GPU"));
   o.refine = refine(o.trunk.node, o.trunk.heads.prob_s, in.seq, in.idx, opt);
   return o;
 }

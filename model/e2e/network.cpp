@@ -2,7 +2,10 @@
 // -> Refine_module.
 #include "model/e2e/network.hpp"
 
+#include <chrono>
+
 #include "io/error.hpp"
+#include "io/log.hpp"
 #include "model/profile.hpp"
 
 namespace trifold::model::e2e {
@@ -39,7 +42,10 @@ RefineResult Network::refine(const Tensor& node, const Tensor& prob_s, const std
 
 NetworkOutputs Network::forward(const TrunkInputs& in, const RefineOptions& opt) const {
   NetworkOutputs o;
+  const auto t0 = std::chrono::steady_clock::now();
   o.trunk = trunk(in);
+  log::info(log::cat("network: trunk (L = ", in.msa.length, ", N = ", in.msa.n_rows, ") done in ",
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), " s"));
   o.refine = refine(o.trunk.node, o.trunk.heads.prob_s, in.seq, in.idx, opt);
   return o;
 }
