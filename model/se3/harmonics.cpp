@@ -23,20 +23,27 @@ double semifactorial(int x) {
   return r;
 }
 
-// Associated Legendre P_l^m(x), m >= 0, with the Condon-Shortley phase (-1)^m.
-double legendre(int l, int m, double x) {
+// Associated Legendre P_l^m(x) with the Condon-Shortley phase (-1)^m, for one m >= 0 and l = m..max_l:
+// col[l - m] = P_l^m(x).
+void legendre_column(int m, int max_l, double x, double* col) {
   // P_m^m = (-1)^m (2m-1)!! (1-x^2)^(m/2)
-  double pmm = ((m % 2) ? -1.0 : 1.0) * semifactorial(2 * m - 1) * std::pow(1.0 - x * x, 0.5 * m);
-  if (l == m) return pmm;
+  const double pmm = ((m % 2) ? -1.0 : 1.0) * semifactorial(2 * m - 1) * std::pow(1.0 - x * x, 0.5 * m);
+  col[0] = pmm;
   // Upward recursion in l: (l-m) P_l^m = (2l-1) x P_{l-1}^m - (l+m-1) P_{l-2}^m, started with P_{m-1}^m = 0.
   double p_lm2 = 0.0, p_lm1 = pmm;
-  for (int ll = m + 1; ll <= l; ++ll) {
+  for (int ll = m + 1; ll <= max_l; ++ll) {
     double p = ((2.0 * ll - 1.0) / (ll - m)) * x * p_lm1;
     if (ll - m > 1) p -= ((ll + m - 1.0) / (ll - m)) * p_lm2;
     p_lm2 = p_lm1;
     p_lm1 = p;
+    col[ll - m] = p;
   }
-  return p_lm1;
+}
+
+double legendre(int l, int m, double x) {
+  double col[9];
+  legendre_column(m, l, x, col);
+  return col[l - m];
 }
 
 }  // namespace
@@ -76,19 +83,8 @@ void sh_from_vector(int maxJ, const double d[3], double* out) {
   double theta, phi;
   sh_angles(d, theta, phi);
   const double x = std::cos(theta);
-  double leg[9][9];  // leg[J][m] = P_J^m(x), m <= J
-  for (int m = 0; m <= maxJ; ++m) {
-    const double pmm = ((m % 2) ? -1.0 : 1.0) * semifactorial(2 * m - 1) * std::pow(1.0 - x * x, 0.5 * m);
-    leg[m][m] = pmm;
-    double p_lm2 = 0.0, p_lm1 = pmm;
-    for (int ll = m + 1; ll <= maxJ; ++ll) {
-      double p = ((2.0 * ll - 1.0) / (ll - m)) * x * p_lm1;
-      if (ll - m > 1) p -= ((ll + m - 1.0) / (ll - m)) * p_lm2;
-      p_lm2 = p_lm1;
-      p_lm1 = p;
-      leg[ll][m] = p;
-    }
-  }
+  double leg[9][9];  // leg[m][J - m] = P_J^m(x), m <= J
+  for (int m = 0; m <= maxJ; ++m) legendre_column(m, maxJ, x, leg[m]);
   double cos_m[9], sin_m[9];
   for (int m = 1; m <= maxJ; ++m) {
     cos_m[m] = std::cos(m * phi);
@@ -105,11 +101,11 @@ void sh_from_vector(int maxJ, const double d[3], double* out) {
   }();
   for (int J = 0; J <= maxJ; ++J) {
     double* o = out + J * J;
-    o[J] = norm[J][0] * leg[J][0];
+    o[J] = norm[J][0] * leg[0][J];
     for (int am = 1; am <= J; ++am) {
       const double n = norm[J][am];
-      o[J + am] = cos_m[am] * leg[J][am] * n;
-      o[J - am] = sin_m[am] * leg[J][am] * n;
+      o[J + am] = cos_m[am] * leg[am][J - am] * n;
+      o[J - am] = sin_m[am] * leg[am][J - am] * n;
     }
   }
 }
