@@ -402,9 +402,8 @@ TrunkGpuState run_to_init_str(const Context& ctx, const DeviceWeights& w, const 
     }
     s.pair = pair2pair(ctx, w, "feat_extractor.initial", s.pair, ck);
   }
-  for (int i = 0; i < dims.n_module; ++i) {
+  for (int i = 0; i < dims.n_module; ++i)
     iter_block(ctx, w, "feat_extractor.iter_block_1." + std::to_string(i), dims.n_head_msa, s.msa, s.pair, ck);
-  }
   StageTimer t("trunk: InitStr (graph transformer)", device_wait(ctx));
   s.xyz = init_str(ctx, w, "feat_extractor.init_str", s.seq1hot, in.idx, s.msa, s.pair);
   return s;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+
 #include "io/error.hpp"
 #include "model/cpu/ops.hpp"
 #include "model/profile.hpp"

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <iomanip>
-#include <sstream>
 #include <optional>
+#include <sstream>
 
 #include "io/error.hpp"
 #include "io/log.hpp"
