@@ -148,7 +148,8 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
   RefineResult res;
   regen_network(w, "refine.regen_net", node, edge, seq1hot, idx, res.regen_xyz, res.regen_state);
   regen.reset();
-  // Mirror doubling: copy 1 has z negated; node, edge, state, idx, seq1hot are duplicated.
+  // Mirror doubling: copy 1 has z negated; node, state, idx, seq1hot are duplicated (the reference duplicates the
+  // edge too; both copies of it are identical, so one [1, L, L, 128] serves both, as on the GPU).
   auto twice = [](const Tensor& t) {
     Shape s = t.shape();
     s.insert(s.begin(), 2);
@@ -156,7 +157,8 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
     v.insert(v.end(), t.vec().begin(), t.vec().end());
     return Tensor(s, std::move(v));
   };
-  Tensor node2 = twice(node), edge2 = twice(edge), seq2 = twice(seq1hot), state = twice(res.regen_state);
+  const Tensor edge1 = edge.reshaped({1, edge.dim(0), edge.dim(1), edge.dim(2)});
+  Tensor node2 = twice(node), seq2 = twice(seq1hot), state = twice(res.regen_state);
   Tensor xyz = twice(res.regen_xyz);
   for (int64_t i = 0; i < L * 3; ++i) xyz[(L * 3 + i) * 3 + 2] = -xyz[(L * 3 + i) * 3 + 2];
   std::vector<int32_t> idx2(idx);
@@ -165,7 +167,7 @@ RefineResult refine_module(const Weights& w, const Se3Config& cfg, const Tensor&
   RefineTracker track(xyz, opt);
   for (int it = 0; it < track.max_iterations(); ++it) {
     Tensor lraw;
-    refine_iteration(w, cfg, n_module_ref, node2, edge2, seq2, idx2, opt.top_k, xyz, state, lraw);
+    refine_iteration(w, cfg, n_module_ref, node2, edge1, seq2, idx2, opt.top_k, xyz, state, lraw);
     if (!track.record(it, std::move(lraw.vec()), xyz, res)) break;
   }
   track.finish(res);

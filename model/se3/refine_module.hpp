@@ -65,7 +65,8 @@ void regen_network(const Weights& w, const std::string& p, const Tensor& node, c
 
 // One refinement iteration: the n_module_ref Refine_Networks in sequence on the batch (B = 2 mirror copies),
 // then lddt_raw = pred_lddt(norm_state(state)) [B, L] (not clamped). Inputs are updated in place.
-// node [B, L, d_node], edge [B, L, L, 128], seq1hot [B, L, 21], idx [B * L].
+// node [B, L, d_node], edge [1 or B, L, L, 128] (one shared by the copies, or one each), seq1hot [B, L, 21],
+// idx [B * L].
 void refine_iteration(const Weights& w, const Se3Config& cfg, int n_module_ref, const Tensor& node,
                       const Tensor& edge, const Tensor& seq1hot, const std::vector<int32_t>& idx, int top_k,
                       Tensor& xyz, Tensor& state, Tensor& lddt_raw);

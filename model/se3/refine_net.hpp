@@ -21,8 +21,9 @@ struct RefineOutput {
 //   sigma 20/36; bonded = idx_j - idx_i when |idx_j - idx_i| = 1, else 0;
 //   top-k graph (top_k, kmin 9) per structure; SE3Transformer (refine config); backbone update as Str2Str.
 // p: prefix without the trailing dot ("refine.refine_net.0").
-// node [B, L, d_node], pair [B, L, L, d_pair], xyz [B, L, 3, 3], state [B, L, d_state], seq1hot [B, L, 21],
-// idx [B * L].
+// node [B, L, d_node], pair [1 or B, L, L, d_pair] (one pair shared by the B structures, or one each), xyz
+// [B, L, 3, 3], state [B, L, d_state], seq1hot [B, L, 21], idx [B * L]. The edge features are computed at the
+// top-k graph's edges only (the same values: every step of the embedding is per (i, j)).
 RefineOutput refine_network(const Weights& w, const std::string& p, const Se3Config& cfg, const Tensor& node,
                             const Tensor& pair, const Tensor& xyz, const Tensor& state, const Tensor& seq1hot,
                             const std::vector<int32_t>& idx, int top_k = 64, Se3Trace* trace = nullptr);
