@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "io/error.hpp"
+#include "io/log.hpp"
 #include "model/device.hpp"
 #include "model/precision.hpp"
 #include "model/profile.hpp"
@@ -99,7 +100,14 @@ struct Row {
   int finite = 1;
 };
 
+// A length's run prints its table row, not the network's progress lines (trunk done, refinement iterations),
+// which would interleave with the table; -v shows them.
+void quiet_progress() {
+  if (log::level() == log::Level::Info) log::set_level(log::Level::Warn);
+}
+
 Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, int max_iter) {
+  quiet_progress();
   Row r;
   r.rss_weights = peak_rss_mib();
   std::mt19937 rng(seed + 1);
@@ -173,6 +181,7 @@ int gpu_child(const GpuBench& b, int l, bool trunk_only) {
   int iters = 0, best = -1, finite = 1;
   size_t peak = 0, used = 0, planned = 0;
   std::string status = "ok", msg;
+  quiet_progress();
 #ifdef TRIFOLD_WITH_CUDA
   try {
     model::Weights w = model::random_weights(model::preset_config("full"), seed);
