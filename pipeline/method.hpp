@@ -57,6 +57,11 @@ class Method {
   virtual std::string name() const = 0;
   virtual std::string settings() const = 0;  // canonical "key=value\n" text of every result-changing setting
   virtual std::vector<StageInput> inputs() const { return {}; }  // e.g. the weights file
+  // Per-target input files (e.g. a target's template search results); InputError when one is missing.
+  virtual std::vector<StageInput> target_inputs(const std::string& id) const {
+    (void)id;
+    return {};
+  }
   virtual bool has_distogram() const { return false; }  // predict() fills Prediction::distogram
   // msa.rows[0] is the query (= sequence). Throws on failure.
   virtual Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) = 0;

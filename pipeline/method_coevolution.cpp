@@ -70,6 +70,8 @@ double to_number(const std::string& k, const std::string& v) {
 }  // namespace
 
 std::unique_ptr<Method> make_coevolution_method(const Settings& s) {
+  if (!s.templates_dir.empty())
+    throw InputError("--templates: only the network method uses templates (--method network with --weights)");
   co::CoevolutionFoldOptions o;
   for (const auto& [k, v] : s.method_options) {
     double x = to_number(k, v);

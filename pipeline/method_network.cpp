@@ -1,6 +1,7 @@
 // Wraps model::e2e::Network as a pipeline Method (weights loaded once per process, on first use).
 #include "pipeline/method_network.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 
@@ -12,6 +13,7 @@
 #include "model/features.hpp"
 #include "model/memory_plan.hpp"
 #include "model/precision.hpp"
+#include "model/templates.hpp"
 #include "model/weights_h5.hpp"
 #include "structure/backbone.hpp"
 #ifdef TRIFOLD_WITH_CUDA
@@ -30,7 +32,11 @@ struct NetworkOptions {
   std::string device = "cpu";   // "cpu" or "cuda:N" (Settings::device)
   double max_memory_gib = 0.0;  // Settings::max_memory_gib (cuda only)
   model::MatmulPrecision precision = model::MatmulPrecision::Fp32;  // Settings::precision (cuda only)
+  fs::path templates_dir, template_db;  // Settings::templates_dir / template_db; empty = no templates
 };
+
+// A target's template search results in the --templates folder.
+fs::path template_file(const fs::path& dir, const std::string& id, const char* ext) { return dir / (id + ext); }
 
 #ifdef TRIFOLD_WITH_CUDA
 // Device memory kept out of the planner's budget: cuBLAS workspaces (allocated on first use, outside TriFold's
@@ -44,13 +50,32 @@ size_t device_budget(size_t usable) {
 
 // The reference runs uncropped up to this length (predict_e2e.py).
 constexpr size_t kMaxUncropped = 300;
+// Templates per target (predict_e2e.py's n_templ).
+constexpr int kMaxTemplates = 10;
 
 class NetworkMethod final : public Method {
  public:
   NetworkMethod(fs::path weights, NetworkOptions o) : path_(std::move(weights)), opt_(o) {}
   std::string name() const override { return "network"; }
   bool has_distogram() const override { return true; }
-  std::vector<StageInput> inputs() const override { return {{fs::absolute(path_), false}}; }
+  std::vector<StageInput> inputs() const override {
+    std::vector<StageInput> in{{fs::absolute(path_), false}};
+    if (!opt_.template_db.empty())
+      for (const char* ext : {"_pdb.ffindex", "_pdb.ffdata"}) in.push_back({opt_.template_db.string() + ext, false});
+    return in;
+  }
+  std::vector<StageInput> target_inputs(const std::string& id) const override {
+    if (opt_.templates_dir.empty()) return {};
+    std::vector<StageInput> in;
+    for (const char* ext : {".hhr", ".atab"}) {
+      const fs::path f = template_file(opt_.templates_dir, id, ext);
+      if (!fs::is_regular_file(f))
+        throw InputError("target '" + id + "': template search result " + f.string() +
+                         " not found (--templates expects <id>.hhr and <id>.atab for every target)");
+      in.push_back({f, true});
+    }
+    return in;
+  }
   std::string settings() const override {
     std::ostringstream s;
     s << "refine_iters=" << opt_.refine_iters << "\nbfactor=" << opt_.bfactor_scale
@@ -61,6 +86,7 @@ class NetworkMethod final : public Method {
     // Reduced precision changes the numbers (fp32 fingerprints unchanged).
     if (opt_.precision != model::MatmulPrecision::Fp32)
       s << "precision=" << model::matmul_precision_name(opt_.precision) << "\n";
+    if (!opt_.templates_dir.empty()) s << "templates=" << kMaxTemplates << "\n";  // the files: target_inputs()
     return s.str();
   }
   Prediction predict(const std::string& id, const std::string& sequence, const A3m& msa) override {
@@ -70,6 +96,20 @@ class NetworkMethod final : public Method {
     for (size_t i = 0; i < msa.rows.size(); ++i) text += ">r\n" + msa.aligned(i) + "\n";
     const model::MsaTokens all = model::parse_a3m_tokens(text, id + " msa.a3m");
     model::TrunkInputs in = model::make_inputs_without_templates(model::first_rows(all));
+    int n_templates = 0;
+    if (!opt_.templates_dir.empty()) {
+      const model::TemplateFeatures tf = model::read_templates(
+          static_cast<int64_t>(L), opt_.template_db.string(), template_file(opt_.templates_dir, id, ".hhr").string(),
+          template_file(opt_.templates_dir, id, ".atab").string(), kMaxTemplates);
+      n_templates = static_cast<int>(tf.ids.size());
+      if (L > kMaxUncropped)
+        log::warn("network: " + id + " L = " + std::to_string(L) + ": crop mode runs without templates (" +
+                  std::to_string(n_templates) + " found)");
+      else
+        model::attach_templates(in, tf);
+      log::info("network: " + id + ": " + std::to_string(n_templates) + " template" + (n_templates == 1 ? "" : "s") +
+                " from " + template_file(opt_.templates_dir, id, ".atab").string());
+    }
     e2e::Network net(w);
     e2e::RefineOptions ro;
     ro.fixed_iter = opt_.refine_iters;
@@ -111,6 +151,7 @@ class NetworkMethod final : public Method {
       model::MemoryProblem mp;
       mp.length = static_cast<int64_t>(L);
       mp.rows = in.msa.n_rows;
+      mp.templates = std::max<int64_t>(1, in.t1d.dim(0));
       mp.bf16_operands = opt_.precision == model::MatmulPrecision::Bf16;
       const model::MemoryPlan plan = model::plan_memory(mm, mp, budget_);
       memory_plan = plan.summary();
@@ -162,6 +203,7 @@ class NetworkMethod final : public Method {
     p.confidence_scale = opt_.bfactor_scale == 1.0 ? "0-1" : "0-100";
     p.extra.set("refine_iterations", o.refine.n_iter).set("best_refine_iteration", o.refine.best_iter);
     p.extra.set("refine_iterations_forced", opt_.refine_iters).set("msa_rows", in.msa.n_rows);
+    if (!opt_.templates_dir.empty()) p.extra.set("templates", n_templates);
     double trunk_mean = 0.0;
     for (float v : o.trunk.lddt.vec()) trunk_mean += v;
     if (!memory_plan.empty()) p.extra.set("device_memory_plan", memory_plan);
@@ -241,6 +283,19 @@ std::unique_ptr<Method> make_network_method(const Settings& s) {
   if (cfg.n_module_str < 1 || cfg.n_module_ref < 1)
     throw InputError(s.weights.string() + ": the network method needs the SE(3) blocks and the refinement module");
   NetworkOptions o;
+  if (s.templates_dir.empty() != s.template_db.empty())
+    throw InputError("templates need both --templates DIR (HHsearch <id>.hhr and <id>.atab per target) and "
+                     "--template-db PREFIX (PREFIX_pdb.ffindex/.ffdata)");
+  if (!s.templates_dir.empty()) {
+    if (!fs::is_directory(s.templates_dir))
+      throw InputError("--templates " + s.templates_dir.string() + ": not a folder");
+    for (const char* ext : {"_pdb.ffindex", "_pdb.ffdata"})
+      if (!fs::is_regular_file(s.template_db.string() + ext))
+        throw InputError("--template-db " + s.template_db.string() + ": " + s.template_db.string() + ext +
+                         " not found (the ffindex PDB database of the template hits)");
+    o.templates_dir = fs::absolute(s.templates_dir);
+    o.template_db = fs::absolute(s.template_db);
+  }
   o.device = s.device;
   o.max_memory_gib = s.max_memory_gib;
   o.precision = model::parse_matmul_precision(s.precision);

@@ -59,6 +59,7 @@ class PredictStage final : public Stage {
   std::vector<StageInput> inputs() const override {
     std::vector<StageInput> in{{kMsaFile, true}};
     for (auto& i : m_->inputs()) in.push_back(i);
+    for (auto& i : m_->target_inputs(t_.id)) in.push_back(i);
     return in;
   }
   std::string settings() const override { return "method=" + m_->name() + "\n" + m_->settings(); }

@@ -33,6 +33,10 @@ struct Settings {
   std::string device = "cpu";  // network device: "cpu" or "cuda:N" (model::Device::str())
   double max_memory_gib = 0.0; // cuda: cap on TriFold's device allocations (GiB); 0 = the device's free memory
   std::string precision = "fp32";  // cuda: the trunk's matrix products, fp32 | tf32 | bf16 (model/precision.hpp)
+  // Network templates (the reference's -hhr/-atab/-db): HHsearch results per target, <templates_dir>/<id>.hhr
+  // and <id>.atab, and the PDB ffindex database <template_db>_pdb.ffindex/.ffdata. Empty = no templates.
+  fs::path templates_dir;
+  fs::path template_db;
 };
 
 // The method `settings` asks for: resolves "" as described above.

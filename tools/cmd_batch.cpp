@@ -117,6 +117,8 @@ int run_batch(const std::vector<std::string>& args) {
     // The network array alone gets the device options (the MSA array runs on CPU nodes, where --device cuda
     // would be refused).
     std::vector<std::string> net_only;
+    if (!s.templates_dir.empty())  // only the predict stage reads them
+      net_only.insert(net_only.end(), {"--templates", abs(s.templates_dir), "--template-db", abs(s.template_db)});
     const model::Device dev = model::parse_device_spec(s.device);
     if (dev.kind == model::DeviceKind::Cuda) {
       if (so.gpus < 1)

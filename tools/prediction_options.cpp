@@ -19,6 +19,9 @@ po::options_description prediction_options() {
       ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa")
       ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
+  o.add_options()
+      ("templates", po::value<std::string>()->default_value(""), "network method: folder of HHsearch results per target, <id>.hhr and <id>.atab (the reference's -hhr/-atab; up to 10 templates); needs --template-db")
+      ("template-db", po::value<std::string>()->default_value(""), "network method: the PDB ffindex database of those hits, PREFIX_pdb.ffindex/.ffdata (the reference's -db)");
   o.add(network_device_option());
   o.add_options()("max-memory", po::value<double>()->default_value(0.0),
                   "--device cuda: GiB of device memory TriFold may allocate (0 = the device's free memory). The memory "
@@ -59,6 +62,11 @@ pipeline::Settings prediction_settings(const po::variables_map& vm, bool device_
   s.stop_after = vm["stop-after"].as<std::string>();
   s.max_length = vm["max-length"].as<size_t>();
   s.threads = vm["threads"].as<int>();
+  s.templates_dir = vm["templates"].as<std::string>();
+  s.template_db = vm["template-db"].as<std::string>();
+  if (s.templates_dir.empty() != s.template_db.empty())
+    throw InputError("--templates and --template-db go together: the HHsearch results per target and the PDB "
+                     "database of their hits");
   s.max_memory_gib = vm["max-memory"].as<double>();
   if (!(s.max_memory_gib >= 0.0)) throw InputError("--max-memory must be >= 0 (GiB)");
   for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {

@@ -7,8 +7,8 @@
 
 namespace trifold::cli {
 
-// --db, --msa-tool, --method, --weights, --stop-after, --max-length, --method-option, --device, --max-memory,
-// --precision.
+// --db, --msa-tool, --method, --weights, --stop-after, --max-length, --method-option, --templates,
+// --template-db, --device, --max-memory, --precision.
 po::options_description prediction_options();
 
 // --device (declared once; predict, batch, bench trunk, bench e2e).

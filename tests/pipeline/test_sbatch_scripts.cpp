@@ -1,6 +1,8 @@
 // `trifold batch --submit slurm --dry-run`: the generated MSA and network array scripts and sbatch commands.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "model/device.hpp"
 #include "pipeline/method.hpp"
 #include "tests/common/test_data.hpp"
@@ -116,6 +118,37 @@ TEST(SbatchScripts, DeviceOptionsGoToTheNetworkArrayOnly) {
   r = test::run_command(base + " --gpus 1");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("runs the network on the CPU"), std::string::npos) << r.output;
+}
+
+// --templates/--template-db (network method): absolute paths on the network array only (the MSA array has no
+// predict stage); with the coevolution method they are refused before anything is submitted.
+TEST(SbatchScripts, TemplateOptionsGoToTheNetworkArrayOnly) {
+  REQUIRE_COEVOLUTION();
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
+  test::ScratchDir d("sbatch_templates");
+  auto ids = test::write_a3m_inputs(d / "a3m", 2, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  auto r = test::run_command(test::trifold_binary().string() + " convert --random --config tiny --seed 7 " +
+                             (d / "tiny.h5").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::filesystem::create_directories(d / "hits");
+  for (const char* ext : {"_pdb.ffindex", "_pdb.ffdata"}) std::ofstream(d / (std::string("db") + ext)) << "";
+  const std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
+                           (d / "out").string() + " --submit slurm --dry-run --gpus 0";
+  const std::string templ = " --templates " + (d / "hits").string() + " --template-db " + (d / "db").string();
+  r = test::run_command(base + " --method network --weights " + (d / "tiny.h5").string() + templ, false);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string msa = section(r.output, "#!/bin/bash", "# " + (d / "out" / "slurm" / "net.sbatch").string());
+  std::string net = section(r.output, "# " + (d / "out" / "slurm" / "net.sbatch").string(), "# commands");
+  EXPECT_NE(net.find(templ), std::string::npos) << net;
+  EXPECT_EQ(msa.find("--templates"), std::string::npos) << msa;
+  r = test::run_command(base + " --method coevolution" + templ);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("only the network method uses templates"), std::string::npos) << r.output;
+  r = test::run_command(base + " --method network --weights " + (d / "tiny.h5").string() + " --templates " +
+                        (d / "hits").string() + " --template-db " + (d / "nodb").string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("nodb_pdb.ffindex not found"), std::string::npos) << r.output;
 }
 
 TEST(SbatchScripts, BadOptionsAreInputErrors) {
