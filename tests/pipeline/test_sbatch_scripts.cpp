@@ -26,15 +26,25 @@ std::string section(const std::string& out, const std::string& begin, const std:
   return out.substr(b, e == std::string::npos ? std::string::npos : e - b);
 }
 
+// A3M targets (test::write_a3m_inputs(dir, n, 10)) and their manifest m.csv in d; returns the dry-run
+// submission command "trifold batch <d>/m.csv --out <d>/out --submit slurm --dry-run" (options are appended)
+// and, in n_targets, how many targets the manifest lists.
+std::string dry_run_submission(const test::ScratchDir& d, int n, size_t* n_targets = nullptr) {
+  auto ids = test::write_a3m_inputs(d / "a3m", n, 10);
+  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  if (n_targets) *n_targets = ids.size();
+  return test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " + (d / "out").string() +
+         " --submit slurm --dry-run";
+}
+
 TEST(SbatchScripts, DryRunPrintsBothArrays) {
   REQUIRE_COEVOLUTION();
   TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
   test::ScratchDir d("sbatch_dry");
-  auto ids = test::write_a3m_inputs(d / "a3m", 5, 10);
-  test::write_manifest(d / "m.csv", d / "a3m", ids);
-  std::string cmd = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
-                    (d / "out").string() +
-                    " --submit slurm --dry-run --cpu-partition cpuq --gpu-partition gpuq --msa-time 1:30:00"
+  size_t n_targets = 0;
+  const std::string base = dry_run_submission(d, 5, &n_targets);
+  std::string cmd = base +
+                    " --cpu-partition cpuq --gpu-partition gpuq --msa-time 1:30:00"
                     " --net-time 0-00:45:00 --msa-mem 8G --net-mem 40G --msa-cpus 6 --net-cpus 3 --gpus 2"
                     " --max-parallel 2 --account lab1 --dependency aftercorr";
   auto r = test::run_command(cmd, false);
@@ -43,7 +53,7 @@ TEST(SbatchScripts, DryRunPrintsBothArrays) {
   std::string net = section(r.output, "# " + (d / "out" / "slurm" / "net.sbatch").string(), "# commands");
   std::string cmds = section(r.output, "# commands", "");
   ASSERT_FALSE(msa.empty() || net.empty() || cmds.empty()) << r.output;
-  const std::string array = "#SBATCH --array=0-" + std::to_string(ids.size() - 1) + "%2\n";
+  const std::string array = "#SBATCH --array=0-" + std::to_string(n_targets - 1) + "%2\n";
   EXPECT_NE(msa.find(array), std::string::npos) << msa;
   EXPECT_NE(net.find(array), std::string::npos) << net;
   EXPECT_NE(msa.find("#SBATCH --partition=cpuq\n"), std::string::npos) << msa;
@@ -71,9 +81,7 @@ TEST(SbatchScripts, DryRunPrintsBothArrays) {
   EXPECT_FALSE(std::filesystem::exists(d / "out" / "slurm" / "msa.sbatch")) << "--dry-run must write nothing";
 
   // afterok, no GPU request, explicit array size.
-  r = test::run_command(test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
-                            (d / "out").string() + " --submit slurm --dry-run --gpus 0 --array-size 2"
-                            " --dependency afterok", false);
+  r = test::run_command(base + " --gpus 0 --array-size 2 --dependency afterok", false);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("#SBATCH --array=0-1\n"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("--gres"), std::string::npos);
@@ -86,10 +94,7 @@ TEST(SbatchScripts, DeviceOptionsGoToTheNetworkArrayOnly) {
   REQUIRE_COEVOLUTION();
   TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
   test::ScratchDir d("sbatch_device");
-  auto ids = test::write_a3m_inputs(d / "a3m", 2, 10);
-  test::write_manifest(d / "m.csv", d / "a3m", ids);
-  const std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
-                           (d / "out").string() + " --submit slurm --dry-run";
+  const std::string base = dry_run_submission(d, 2);
   auto r = test::run_command(base + " --device cuda --max-memory 40 --precision bf16", false);
   if (!model::cuda_built()) {
     EXPECT_EQ(r.status, 2) << r.output;
@@ -126,15 +131,12 @@ TEST(SbatchScripts, TemplateOptionsGoToTheNetworkArrayOnly) {
   REQUIRE_COEVOLUTION();
   TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
   test::ScratchDir d("sbatch_templates");
-  auto ids = test::write_a3m_inputs(d / "a3m", 2, 10);
-  test::write_manifest(d / "m.csv", d / "a3m", ids);
+  const std::string base = dry_run_submission(d, 2) + " --gpus 0";
   auto r = test::run_command(test::trifold_binary().string() + " convert --random --config tiny --seed 7 " +
                              (d / "tiny.h5").string());
   ASSERT_EQ(r.status, 0) << r.output;
   std::filesystem::create_directories(d / "hits");
   for (const char* ext : {"_pdb.ffindex", "_pdb.ffdata"}) std::ofstream(d / (std::string("db") + ext)) << "";
-  const std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
-                           (d / "out").string() + " --submit slurm --dry-run --gpus 0";
   const std::string templ = " --templates " + (d / "hits").string() + " --template-db " + (d / "db").string();
   r = test::run_command(base + " --method network --weights " + (d / "tiny.h5").string() + templ, false);
   ASSERT_EQ(r.status, 0) << r.output;
@@ -155,10 +157,7 @@ TEST(SbatchScripts, BadOptionsAreInputErrors) {
   REQUIRE_COEVOLUTION();
   TRIFOLD_REQUIRE_SHARED("data/casp14/T1078-D1/msa.a3m");
   test::ScratchDir d("sbatch_bad");
-  auto ids = test::write_a3m_inputs(d / "a3m", 1, 10);
-  test::write_manifest(d / "m.csv", d / "a3m", ids);
-  std::string base = test::trifold_binary().string() + " batch " + (d / "m.csv").string() + " --out " +
-                     (d / "out").string() + " --submit slurm --dry-run ";
+  const std::string base = dry_run_submission(d, 1) + " ";
   for (const char* bad : {"--msa-time soon", "--net-mem lots", "--dependency afterany", "--msa-cpus 0"}) {
     auto r = test::run_command(base + bad);
     EXPECT_EQ(r.status, 2) << bad << ": " << r.output;  // InputError exit code
