@@ -261,6 +261,25 @@ Tensor xyz_to_t2d(const Tensor& xyz, const Tensor& t0d) {
   return t2d;
 }
 
+TemplateFeatures select_residues(const TemplateFeatures& f, const std::vector<int32_t>& residues) {
+  const int64_t T = f.xyz.dim(0), L = f.xyz.dim(1), n = static_cast<int64_t>(residues.size());
+  TemplateFeatures s;
+  s.ids = f.ids;
+  s.t0d = f.t0d;
+  s.xyz = Tensor({T, n, 3, 3});
+  s.t1d = Tensor({T, n, 3});
+  for (int64_t a = 0; a < n; ++a) {
+    const int64_t i = residues[static_cast<size_t>(a)];
+    TRIFOLD_CHECK(i >= 0 && i < L, "select_residues: residue " + std::to_string(i) + " outside 0.." +
+                                       std::to_string(L - 1));
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t k = 0; k < 9; ++k) s.xyz[(t * n + a) * 9 + k] = f.xyz[(t * L + i) * 9 + k];
+      for (int64_t k = 0; k < 3; ++k) s.t1d[(t * n + a) * 3 + k] = f.t1d[(t * L + i) * 3 + k];
+    }
+  }
+  return s;
+}
+
 void attach_templates(TrunkInputs& in, const TemplateFeatures& f) {
   if (f.xyz.dim(0) == 0) return;
   TRIFOLD_CHECK(f.xyz.dim(1) == in.msa.length, "attach_templates: template length differs from the query");

@@ -30,6 +30,10 @@ TemplateFeatures read_templates(int64_t query_length, const std::string& db_pref
 // then t0d broadcast; NaN -> 0.
 Tensor xyz_to_t2d(const Tensor& xyz, const Tensor& t0d);
 
+// The features of a subset of the query's residues (ascending 0-based indices), e.g. one crop: xyz, t1d
+// rows gathered, ids and t0d unchanged. t2d of the subset = the subset of t2d (every t2d value is per pair).
+TemplateFeatures select_residues(const TemplateFeatures& f, const std::vector<int32_t>& residues);
+
 // Puts the template features into the network inputs (t1d, t2d = xyz_to_t2d(xyz, t0d)); with T = 0 the
 // inputs keep the empty no-template features.
 void attach_templates(TrunkInputs& in, const TemplateFeatures& f);

@@ -97,16 +97,13 @@ class NetworkMethod final : public Method {
     const model::MsaTokens all = model::parse_a3m_tokens(text, id + " msa.a3m");
     model::TrunkInputs in = model::make_inputs_without_templates(model::first_rows(all));
     int n_templates = 0;
+    model::TemplateFeatures tf;  // full length; crop mode cuts it per crop
     if (!opt_.templates_dir.empty()) {
-      const model::TemplateFeatures tf = model::read_templates(
-          static_cast<int64_t>(L), opt_.template_db.string(), template_file(opt_.templates_dir, id, ".hhr").string(),
-          template_file(opt_.templates_dir, id, ".atab").string(), kMaxTemplates);
+      tf = model::read_templates(static_cast<int64_t>(L), opt_.template_db.string(),
+                                 template_file(opt_.templates_dir, id, ".hhr").string(),
+                                 template_file(opt_.templates_dir, id, ".atab").string(), kMaxTemplates);
       n_templates = static_cast<int>(tf.ids.size());
-      if (L > kMaxUncropped)
-        log::warn("network: " + id + " L = " + std::to_string(L) + ": crop mode runs without templates (" +
-                  std::to_string(n_templates) + " found)");
-      else
-        model::attach_templates(in, tf);
+      model::attach_templates(in, tf);
       log::info("network: " + id + ": " + std::to_string(n_templates) + " template" + (n_templates == 1 ? "" : "s") +
                 " from " + template_file(opt_.templates_dir, id, ".atab").string());
     }
@@ -118,7 +115,9 @@ class NetworkMethod final : public Method {
     std::string memory_plan;
     // predict_e2e.py's crop mode: averaged crop probabilities/nodes, refinement on the full length.
     auto crop_mode = [&](const e2e::TrunkFn& trunk, const auto& refine) {
-      e2e::CropAverage avg = e2e::run_crops(trunk, net.dims().d_msa, all);
+      e2e::CropOptions co;
+      co.templates = &tf;
+      e2e::CropAverage avg = e2e::run_crops(trunk, net.dims().d_msa, all, co);
       n_crops = avg.n_crops;
       o.refine = refine(avg.node, avg.prob_s);
       o.trunk.heads.prob_s = std::move(avg.prob_s);

@@ -42,6 +42,11 @@ CropAverage run_crops(const TrunkFn& trunk, int64_t d_msa, const MsaTokens& msa,
   avg.node = Tensor({L, dm});
   std::vector<float> count1(static_cast<size_t>(L), 0.0f), count2(static_cast<size_t>(L * L), 0.0f);
   const auto sets = crop_residue_sets(L, opt);
+  const bool templ = opt.templates && opt.templates->xyz.dim(0) > 0;
+  if (templ)
+    TRIFOLD_CHECK(opt.templates->xyz.dim(1) == L, "run_crops: templates of length " +
+                                                      std::to_string(opt.templates->xyz.dim(1)) + " for L = " +
+                                                      std::to_string(L));
   for (size_t c = 0; c < sets.size(); ++c) {
     const std::vector<int32_t>& res = sets[c];
     const int64_t lc = static_cast<int64_t>(res.size());
@@ -63,6 +68,7 @@ CropAverage run_crops(const TrunkFn& trunk, int64_t d_msa, const MsaTokens& msa,
     if (sub.n_rows == 0) throw InputError("crop " + std::to_string(c) + ": every MSA row is >= 50% gaps in the crop");
     TrunkInputs in = make_inputs_without_templates(sub);
     in.idx = res;  // true residue numbers
+    if (templ) attach_templates(in, select_residues(*opt.templates, res));
     TrunkOutputs t = trunk(in);
     if (on_crop) on_crop(static_cast<int>(c), res, kept, t);
     for (int64_t a = 0; a < lc; ++a) {

@@ -5,12 +5,15 @@
 #include <functional>
 
 #include "model/e2e/network.hpp"
+#include "model/templates.hpp"
 
 namespace trifold::model::e2e {
 
 struct CropOptions {
   int window = 150;  // residues per window
   int shift = 75;    // window starts: 0, shift, 2·shift, ... < L − window + shift
+  // Full-length template features, cut to each crop's residues (the reference's step 4); null: no templates.
+  const TemplateFeatures* templates = nullptr;
 };
 
 // The crops in the reference's loop order: for window i, for window j >= i, the union of both windows'
@@ -26,7 +29,7 @@ struct CropAverage {
 };
 
 // Per crop: rows with >= 50 % gaps inside the crop's columns are dropped (row 0 included if it is gappy, as in
-// the reference), then the first 1000 rows are kept; no templates. msa: the full tokenised alignment (all
+// the reference), then the first 1000 rows are kept; the templates (opt.templates) cut to the crop's residues. msa: the full tokenised alignment (all
 // rows). on_crop (optional) sees crop number, residues, kept-row mask and the trunk outputs.
 CropAverage run_crops(const Network& net, const MsaTokens& msa, const CropOptions& opt = {},
                       const std::function<void(int, const std::vector<int32_t>&, const std::vector<bool>&,

@@ -2,9 +2,15 @@
 // outputs; the count-averaged node/probabilities; refinement on the full length (forced iteration count).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <random>
+#include <vector>
 
 #include "model/e2e/crop.hpp"
+#include "model/templates.hpp"
+#include "model/weight_table.hpp"
+#include "model/weights_random.hpp"
 #include "tests/e2e/e2e_golden.hpp"
 
 using namespace trifold;
@@ -79,6 +85,80 @@ TEST(E2eCrop, TinyL310) {
   EXPECT_LE(el.max_abs, 0.01);
   // The free early stop is not rerun here (it doubles the test's ~10 min on the shared 2-core box); the
   // network method and test_e2e_network cover it. Measured once: 22 iterations (reference 22), best 0.
+}
+
+}  // namespace
+
+namespace {
+
+// Crop mode with templates (the reference's step 4, no golden case has both): every crop's trunk must see the
+// template features of exactly its residues. Expected inputs are cut by hand from the full-length features
+// (t1d rows, t2d rows and columns of xyz_to_t2d on the whole template), so the crop path's own cutting
+// (select_residues, then t2d on the cut coordinates) is checked, bit for bit, against them.
+TEST(E2eCrop, TemplatesAreCutToEachCrop) {
+  const Weights w = random_weights(preset_config("tiny"), 5);
+  const e2e::Network net(w);
+  const int64_t L = 60, N = 8, T = 2;  // 40-residue windows at 0 and 20: crops 0..39, 0..59, 20..59
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> aa(0, 19);  // no gaps: every row passes every crop's gap filter
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  MsaTokens msa;
+  msa.n_rows = N;
+  msa.length = L;
+  for (int64_t k = 0; k < N * L; ++k) msa.tokens.push_back(aa(rng));
+  TemplateFeatures tf;
+  tf.ids = {"t0", "t1"};
+  tf.xyz = Tensor({T, L, 3, 3});
+  tf.t1d = Tensor({T, L, 3});
+  tf.t0d = Tensor({T, 3});
+  for (int64_t t = 0; t < T; ++t) {
+    float p[3] = {0, 0, 0};
+    for (int64_t i = 0; i < L; ++i) {
+      for (int a = 0; a < 3; ++a) p[a] += 2.2f * nd(rng);
+      const bool aligned = (i + 7 * t) % 11 != 0;  // unaligned positions: NaN coordinates, t1d 0
+      for (int k = 0; k < 9; ++k) tf.xyz[(t * L + i) * 9 + k] = aligned ? p[k % 3] + 0.8f * nd(rng) : NAN;
+      for (int c = 0; c < 3; ++c) tf.t1d[(t * L + i) * 3 + c] = aligned ? u(rng) : 0.0f;
+    }
+    for (int c = 0; c < 3; ++c) tf.t0d[t * 3 + c] = u(rng);
+  }
+  const Tensor t2d_full = xyz_to_t2d(tf.xyz, tf.t0d);  // [T, L, L, 10]
+  e2e::CropOptions opt;
+  opt.window = 40;  // the reference's 150/75, scaled down to keep the test short
+  opt.shift = 20;
+  opt.templates = &tf;
+  int crops = 0;
+  e2e::run_crops(net, msa, opt,
+                 [&](int c, const std::vector<int32_t>& res, const std::vector<bool>&, const e2e::TrunkOutputs& got) {
+                   const int64_t n = static_cast<int64_t>(res.size());
+                   MsaTokens sub;
+                   sub.n_rows = N;
+                   sub.length = n;
+                   for (int64_t r = 0; r < N; ++r)
+                     for (int32_t i : res) sub.tokens.push_back(msa.tokens[static_cast<size_t>(r * L + i)]);
+                   TrunkInputs in = make_inputs_without_templates(sub);
+                   in.idx = res;
+                   in.t1d = Tensor({T, n, 3});
+                   in.t2d = Tensor({T, n, n, 10});
+                   for (int64_t t = 0; t < T; ++t)
+                     for (int64_t a = 0; a < n; ++a) {
+                       for (int k = 0; k < 3; ++k) in.t1d[(t * n + a) * 3 + k] = tf.t1d[(t * L + res[a]) * 3 + k];
+                       for (int64_t b = 0; b < n; ++b)
+                         for (int k = 0; k < 10; ++k)
+                           in.t2d[((t * n + a) * n + b) * 10 + k] = t2d_full[((t * L + res[a]) * L + res[b]) * 10 + k];
+                     }
+                   const e2e::TrunkOutputs want = net.trunk(in);
+                   EXPECT_EQ(got.heads.prob_s.vec(), want.heads.prob_s.vec()) << "crop " << c;
+                   EXPECT_EQ(got.node.vec(), want.node.vec()) << "crop " << c;
+                   if (c == 0) {  // the templates reach the trunk: without them the probabilities differ
+                     const TrunkInputs none = make_inputs_without_templates(sub);
+                     in.t1d = none.t1d;
+                     in.t2d = none.t2d;
+                     EXPECT_NE(net.trunk(in).heads.prob_s.vec(), want.heads.prob_s.vec());
+                   }
+                   ++crops;
+                 });
+  EXPECT_EQ(crops, 3);
 }
 
 }  // namespace
