@@ -281,7 +281,7 @@ TemplateFeatures select_residues(const TemplateFeatures& f, const std::vector<in
 }
 
 void attach_templates(TrunkInputs& in, const TemplateFeatures& f) {
-  if (f.xyz.dim(0) == 0) return;
+  if (f.xyz.empty()) return;  // none read (default) or none kept (T = 0)
   TRIFOLD_CHECK(f.xyz.dim(1) == in.msa.length, "attach_templates: template length differs from the query");
   in.t1d = f.t1d;
   in.t2d = xyz_to_t2d(f.xyz, f.t0d);

@@ -34,8 +34,8 @@ Tensor xyz_to_t2d(const Tensor& xyz, const Tensor& t0d);
 // rows gathered, ids and t0d unchanged. t2d of the subset = the subset of t2d (every t2d value is per pair).
 TemplateFeatures select_residues(const TemplateFeatures& f, const std::vector<int32_t>& residues);
 
-// Puts the template features into the network inputs (t1d, t2d = xyz_to_t2d(xyz, t0d)); with T = 0 the
-// inputs keep the empty no-template features.
+// Puts the template features into the network inputs (t1d, t2d = xyz_to_t2d(xyz, t0d)); with no templates
+// (T = 0, or default-constructed features) the inputs keep the empty no-template features.
 void attach_templates(TrunkInputs& in, const TemplateFeatures& f);
 
 }  // namespace trifold::model

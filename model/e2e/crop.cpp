@@ -42,7 +42,7 @@ CropAverage run_crops(const TrunkFn& trunk, int64_t d_msa, const MsaTokens& msa,
   avg.node = Tensor({L, dm});
   std::vector<float> count1(static_cast<size_t>(L), 0.0f), count2(static_cast<size_t>(L * L), 0.0f);
   const auto sets = crop_residue_sets(L, opt);
-  const bool templ = opt.templates && opt.templates->xyz.dim(0) > 0;
+  const bool templ = opt.templates && !opt.templates->xyz.empty();
   if (templ)
     TRIFOLD_CHECK(opt.templates->xyz.dim(1) == L, "run_crops: templates of length " +
                                                       std::to_string(opt.templates->xyz.dim(1)) + " for L = " +

@@ -12,7 +12,8 @@ namespace trifold::model::e2e {
 struct CropOptions {
   int window = 150;  // residues per window
   int shift = 75;    // window starts: 0, shift, 2·shift, ... < L − window + shift
-  // Full-length template features, cut to each crop's residues (the reference's step 4); null: no templates.
+  // Full-length template features, cut to each crop's residues (the reference's step 4); null or empty
+  // features: no templates.
   const TemplateFeatures* templates = nullptr;
 };
 

@@ -161,4 +161,27 @@ TEST(E2eCrop, TemplatesAreCutToEachCrop) {
   EXPECT_EQ(crops, 3);
 }
 
+// Features with no templates (default-constructed: predict without --templates; or T = 0: no usable hit) are
+// the no-template crop mode, not an error.
+TEST(E2eCrop, EmptyTemplateFeaturesAreNoTemplates) {
+  const Weights w = random_weights(preset_config("tiny"), 5);
+  const e2e::Network net(w);
+  MsaTokens msa;
+  msa.n_rows = 4;
+  msa.length = 45;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> aa(0, 19);
+  for (int64_t k = 0; k < msa.n_rows * msa.length; ++k) msa.tokens.push_back(aa(rng));
+  e2e::CropOptions opt;
+  opt.window = 40;
+  opt.shift = 20;
+  const e2e::CropAverage none = e2e::run_crops(net, msa, opt);
+  TemplateFeatures empty;
+  opt.templates = &empty;
+  const e2e::CropAverage got = e2e::run_crops(net, msa, opt);
+  EXPECT_EQ(got.n_crops, none.n_crops);
+  EXPECT_EQ(got.prob_s.vec(), none.prob_s.vec());
+  EXPECT_EQ(got.node.vec(), none.node.vec());
+}
+
 }  // namespace
