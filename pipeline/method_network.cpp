@@ -97,13 +97,12 @@ class NetworkMethod final : public Method {
     const model::MsaTokens all = model::parse_a3m_tokens(text, id + " msa.a3m");
     model::TrunkInputs in = model::make_inputs_without_templates(model::first_rows(all));
     int n_templates = 0;
-    model::TemplateFeatures tf;  // full length; crop mode cuts it per crop
+    model::TemplateFeatures tf;  // full length: attached only for a full-length forward; crop mode cuts it per crop
     if (!opt_.templates_dir.empty()) {
       tf = model::read_templates(static_cast<int64_t>(L), opt_.template_db.string(),
                                  template_file(opt_.templates_dir, id, ".hhr").string(),
                                  template_file(opt_.templates_dir, id, ".atab").string(), kMaxTemplates);
       n_templates = static_cast<int>(tf.ids.size());
-      model::attach_templates(in, tf);
       log::info("network: " + id + ": " + std::to_string(n_templates) + " template" + (n_templates == 1 ? "" : "s") +
                 " from " + template_file(opt_.templates_dir, id, ".atab").string());
     }
@@ -150,7 +149,7 @@ class NetworkMethod final : public Method {
       model::MemoryProblem mp;
       mp.length = static_cast<int64_t>(L);
       mp.rows = in.msa.n_rows;
-      mp.templates = std::max<int64_t>(1, in.t1d.dim(0));
+      mp.templates = std::max<int64_t>(1, static_cast<int64_t>(tf.ids.size()));
       mp.bf16_operands = opt_.precision == model::MatmulPrecision::Bf16;
       const model::MemoryPlan plan = model::plan_memory(mm, mp, budget_);
       memory_plan = plan.summary();
@@ -161,6 +160,7 @@ class NetworkMethod final : public Method {
         log::info("network: " + id + " L = " + std::to_string(L) + ", N = " + std::to_string(in.msa.n_rows) +
                   ": full length on " + dev.str() + "; " + memory_plan);
         gpu_->set_chunking(plan.chunking);
+        model::attach_templates(in, tf);
         o = gpu_->forward(in, ro);
       } else {
         // Crops are unions of two 150-residue windows (≤ 300 residues) of ≤ 1000 rows.
@@ -188,6 +188,7 @@ class NetworkMethod final : public Method {
                   return net.refine(node, prob_s, in.seq, in.idx, ro);
                 });
     } else {
+      model::attach_templates(in, tf);
       o = net.forward(in, ro);
     }
     structure::Backbone bb = to_backbone(o.refine.xyz);
@@ -283,8 +284,8 @@ std::unique_ptr<Method> make_network_method(const Settings& s) {
     throw InputError(s.weights.string() + ": the network method needs the SE(3) blocks and the refinement module");
   NetworkOptions o;
   if (s.templates_dir.empty() != s.template_db.empty())
-    throw InputError("templates need both --templates DIR (HHsearch <id>.hhr and <id>.atab per target) and "
-                     "--template-db PREFIX (PREFIX_pdb.ffindex/.ffdata)");
+    throw InputError("--templates and --template-db go together: the HHsearch results per target (<id>.hhr, "
+                     "<id>.atab) and the PDB database of their hits (PREFIX_pdb.ffindex/.ffdata)");
   if (!s.templates_dir.empty()) {
     if (!fs::is_directory(s.templates_dir))
       throw InputError("--templates " + s.templates_dir.string() + ": not a folder");

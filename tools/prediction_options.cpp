@@ -64,9 +64,6 @@ pipeline::Settings prediction_settings(const po::variables_map& vm, bool device_
   s.threads = vm["threads"].as<int>();
   s.templates_dir = vm["templates"].as<std::string>();
   s.template_db = vm["template-db"].as<std::string>();
-  if (s.templates_dir.empty() != s.template_db.empty())
-    throw InputError("--templates and --template-db go together: the HHsearch results per target and the PDB "
-                     "database of their hits");
   s.max_memory_gib = vm["max-memory"].as<double>();
   if (!(s.max_memory_gib >= 0.0)) throw InputError("--max-memory must be >= 0 (GiB)");
   for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {

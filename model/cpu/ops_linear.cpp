@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "io/error.hpp"
@@ -46,22 +47,18 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     br = rounded_copy(b, rb, cb, ldb, prec);
     a = ar.data(), lda = ca, b = br.data(), ldb = cb;
   }
-  auto product = [&] {
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-                static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-                static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
-  };
   // Small products on one thread (from serial code; inside a parallel region the caller has chosen already):
   // below ~4 M multiply-adds OpenBLAS's hand-off to its worker threads costs about what it saves on idle cores,
   // and far more on a busy node, where every hand-off waits for a descheduled worker (the small-config L48
-  // trunk: 5.5 s -> 0.4 s on a 2-core node with both cores taken). A product's values do not depend on it.
+  // trunk: 5.5 s -> 0.7 s on a 2-core node with both cores taken). It also makes these products' rounding
+  // independent of the thread count (OpenBLAS rounds differently with 1 and 2 threads).
+  std::optional<BlasSingleThread> one;
   if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < double(1 << 22) &&
-      !omp_in_parallel() && openblas_get_num_threads() > 1) {
-    BlasSingleThread one;
-    product();
-  } else {
-    product();
-  }
+      !omp_in_parallel() && openblas_get_num_threads() > 1)
+    one.emplace();
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
 }
 
 BlasSingleThread::BlasSingleThread() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
