@@ -2,7 +2,6 @@
 // random full-size weights; wall time per part, refinement iterations and peak RSS, one L per fresh process.
 // --device cuda[:N]: the same forward on the GPU (model::cuda::NetworkGpu), each L in a freshly exec'd process
 // (CUDA does not survive fork), with wall time, peak device memory, and OOM/timeouts reported as rows.
-#include <cblas.h>
 #include <omp.h>
 #include <poll.h>
 #include <signal.h>
@@ -444,9 +443,8 @@ int run_bench_e2e(const std::vector<std::string>& args) {
       ("child", po::bool_switch(), "internal: run one length on the GPU and print a TRIFOLD_ROW line");
   opts.add(network_device_option());
   po::variables_map vm;
-  if (!parse("bench e2e", "trifold bench e2e [options]", args, opts, {}, vm)) return 0;
+  if (!parse("bench e2e", "[options]", args, opts, {}, vm)) return 0;
   const model::Device dev = require_network_device(vm["device"].as<std::string>());
-  openblas_set_num_threads(omp_get_max_threads());  // --threads governs both OpenMP and OpenBLAS
   std::vector<int> ls;
   {
     std::stringstream ss(vm["lengths"].as<std::string>());
@@ -472,8 +470,8 @@ int run_bench_e2e(const std::vector<std::string>& args) {
   const bool profile = vm["profile"].as<bool>();
   std::cout << "bench e2e: RoseTTAFold v1 e2e forward (trunk + SE(3) blocks + heads + refinement), fp32 CPU, "
                "random full-size weights (preset full, seed "
-            << seed << ")\n  N=" << n << "  threads: OpenMP " << omp_get_max_threads() << ", OpenBLAS "
-            << openblas_get_num_threads() << "  version " << TRIFOLD_VERSION << "\n"
+            << seed << ")\n  N=" << n << "  threads: OpenMP " << omp_get_max_threads()
+            << " (OpenBLAS single-threaded per block)  version " << TRIFOLD_VERSION << "\n"
             << "  refinement: " << (forced > 0 ? "forced " + std::to_string(forced) + " iterations" : "early stop")
             << "; each L in a fresh process (peak RSS is that length's own)\n"
             << "     L  trunk s  refine s  iters  best  s/iter  RSS weights MiB  peak RSS MiB  load 1-min before/after\n";

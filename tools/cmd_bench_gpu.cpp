@@ -203,7 +203,7 @@ int run_bench_gpu(const std::vector<std::string>& args) {
       ("sync-launches", po::bool_switch()->default_value(false),
        "synchronise after every kernel launch (slow; names the kernel of an asynchronous fault)");
   po::variables_map vm;
-  if (!parse("bench gpu", "trifold bench gpu [options]", args, opts, {}, vm)) return 0;
+  if (!parse("bench gpu", "[options]", args, opts, {}, vm)) return 0;
   if (model::cuda_device_count() == 0)
     throw InputError("bench gpu: no CUDA device is visible on this machine (" + model::cuda_unavailable_reason() +
                      "); the GPU benchmark needs one");

@@ -132,7 +132,7 @@ int run_bench_precision(const std::vector<std::string>& args) {
        "forced refinement iterations (the same in every run, so refined coordinates are comparable; 0 = free early stop)")
       ("seed", po::value<unsigned>()->default_value(1), "seed of random weights and MSA");
   po::variables_map vm;
-  if (!parse("bench precision", "trifold bench precision [options]", args, opts, {}, vm)) return 0;
+  if (!parse("bench precision", "[options]", args, opts, {}, vm)) return 0;
   const model::Device dev = model::parse_device(vm["device"].as<std::string>());
   const auto precisions = parse_precisions(vm["precisions"].as<std::string>());
   const int iters = vm["refine-iters"].as<int>();

@@ -1,5 +1,4 @@
 // `trifold bench se3`: wall time and peak memory of the SE(3)-Transformer forward vs L, random full-size weights.
-#include <cblas.h>
 #include <omp.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -136,7 +135,7 @@ int run_bench_se3(const std::vector<std::string>& args) {
       ("reps", po::value<int>()->default_value(2), "timed repetitions after one warm-up")
       ("seed", po::value<uint32_t>()->default_value(1), "random seed");
   po::variables_map vm;
-  if (!parse("bench se3", "trifold bench se3 [options]", args, opts, {}, vm)) return 0;
+  if (!parse("bench se3", "[options]", args, opts, {}, vm)) return 0;
   const std::string config = vm["config"].as<std::string>();
   if (config != "refine" && config != "trunk") throw InputError("bench se3: --config must be refine or trunk");
   const bool refine = config == "refine";
@@ -151,7 +150,7 @@ int run_bench_se3(const std::vector<std::string>& args) {
   }
   std::cout << "bench se3: v1 SE3Transformer forward (" << config << " config, full size), " << B
             << " copies, top_k " << top_k << ", random weights; version " << TRIFOLD_VERSION << "\n"
-            << "  threads: OpenMP " << omp_get_max_threads() << ", OpenBLAS " << openblas_get_num_threads()
+            << "  threads: OpenMP " << omp_get_max_threads() << " (OpenBLAS single-threaded per block)"
             << "\n  each L runs in a fresh process: peak RSS is that length's own peak\n"
             << "      L    edges  RSS before fwd MiB  peak RSS MiB  fwd s (median [min, max])"
                "  ref. PairwiseConv temp GiB\n";

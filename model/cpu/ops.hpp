@@ -6,8 +6,8 @@
 //    (PyTorch) runs its convolutions and InstanceNorm on NCHW; we keep [L, L, C] throughout so the pair
 //    tensor never has to be transposed between the attention and the ResNet code. conv2d/instance_norm
 //    below take [H, W, C] and produce [H, W, C]; weights keep the PyTorch layout [C_out, C_in, kh, kw].
-//  * Our own loops never reduce across threads (fixed chunking), so they do not depend on the thread count;
-//    OpenBLAS's threaded sgemm does round differently with 1 vs 2 threads (~1e-7 relative), like PyTorch.
+//  * Nothing depends on the thread count (docs/STYLE.md 7): our own loops never reduce across threads (fixed
+//    chunking), and gemm runs OpenBLAS single-threaded on blocks whose size depends on the shape alone.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,8 @@
 namespace trifold::model::cpu {
 
 // ---------------------------------------------------------------- matrix products (ops_linear.cpp)
-// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when trans_* (plain cblas_sgemm).
+// C[M,N] = alpha * op(A) op(B) + beta * C, row-major, op = transpose when trans_* (cblas_sgemm semantics).
+// Large products run in blocks over OpenMP threads (gemm_blocks); inside a parallel region, in turn.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
@@ -44,18 +45,20 @@ class MatmulPrecisionScope {
   MatmulPrecision saved_;
 };
 
-// While alive, OpenBLAS runs single-threaded so that independent small GEMMs can be spread over OpenMP
-// threads instead (create and destroy it on the calling thread, outside parallel regions).
-class BlasSingleThread {
- public:
-  BlasSingleThread();
-  ~BlasSingleThread();
-  BlasSingleThread(const BlasSingleThread&) = delete;
-  BlasSingleThread& operator=(const BlasSingleThread&) = delete;
-
- private:
-  int saved_;
+// How gemm cuts an m x n x k product into independent sgemm calls: `count` blocks of `size` rows of C
+// (along_m) or columns of C (otherwise), the last one shorter. A function of the shape only, never of the
+// thread count, so every element of C is computed by the same call shape on any number of threads.
+struct GemmBlocks {
+  bool along_m = true;
+  int64_t size = 0;
+  int64_t count = 1;
 };
+GemmBlocks gemm_blocks(int64_t m, int64_t n, int64_t k);
+
+// TriFold runs OpenBLAS single-threaded and parallelises with OpenMP itself. gemm sets this on its first call
+// from serial code; code that calls gemm from its own parallel regions calls this before opening them (from
+// serial code; a no-op inside a parallel region).
+void keep_blas_single_threaded();
 
 // y[..., out] = x[..., in] · W[out, in]ᵀ + b[out]   (torch.nn.Linear; bias may be null).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias);

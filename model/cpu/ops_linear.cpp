@@ -2,9 +2,9 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 #include "io/error.hpp"
@@ -47,22 +47,58 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alp
     br = rounded_copy(b, rb, cb, ldb, prec);
     a = ar.data(), lda = ca, b = br.data(), ldb = cb;
   }
-  // Small products on one thread (from serial code; inside a parallel region the caller has chosen already):
-  // below ~4 M multiply-adds OpenBLAS's hand-off to its worker threads costs about what it saves on idle cores,
-  // and far more on a busy node, where every hand-off waits for a descheduled worker (the small-config L48
-  // trunk: 5.5 s -> 0.7 s on a 2-core node with both cores taken). It also makes these products' rounding
-  // independent of the thread count (OpenBLAS rounds differently with 1 and 2 threads).
-  std::optional<BlasSingleThread> one;
-  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < double(1 << 22) &&
-      !omp_in_parallel() && openblas_get_num_threads() > 1)
-    one.emplace();
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
-              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+  // Thread-count independence (docs/STYLE.md 7). OpenBLAS's threaded sgemm rounds differently with 1 and 2
+  // threads, and even a single-threaded call rounds an element differently depending on the call's shape (its
+  // kernel blocking and small-matrix paths). So OpenBLAS always runs single-threaded here, and a large product
+  // is cut into blocks along its longer output axis whose size depends on (m, n, k) alone; the blocks are
+  // spread over OpenMP threads (or run in turn inside a caller's parallel region). Every element then comes
+  // from the same sgemm call shape whatever the thread count. On a 2-core node this is as fast as OpenBLAS's
+  // own threading or faster, and nothing waits on OpenBLAS's worker hand-offs when the node is busy.
+  keep_blas_single_threaded();
+  const auto trans = [](bool t) { return t ? CblasTrans : CblasNoTrans; };
+  const auto call = [&](int64_t mm, int64_t nn, const float* aa, const float* bb, float* cc) {
+    cblas_sgemm(CblasRowMajor, trans(trans_a), trans(trans_b), static_cast<blasint>(mm), static_cast<blasint>(nn),
+                static_cast<blasint>(k), alpha, aa, static_cast<blasint>(lda), bb, static_cast<blasint>(ldb), beta,
+                cc, static_cast<blasint>(ldc));
+  };
+  const GemmBlocks blk = gemm_blocks(m, n, k);
+  if (blk.count == 1) {
+    call(m, n, a, b, c);
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 1) if (!omp_in_parallel())
+  for (int64_t i = 0; i < blk.count; ++i) {
+    const int64_t r0 = i * blk.size, len = std::min(blk.size, (blk.along_m ? m : n) - r0);
+    if (blk.along_m)  // rows r0.. of op(A) and C
+      call(len, n, trans_a ? a + r0 : a + r0 * lda, b, c + r0 * ldc);
+    else  // columns r0.. of op(B) and C
+      call(m, len, a, trans_b ? b + r0 * ldb : b + r0, c + r0);
+  }
 }
 
-BlasSingleThread::BlasSingleThread() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-BlasSingleThread::~BlasSingleThread() { openblas_set_num_threads(saved_); }
+GemmBlocks gemm_blocks(int64_t m, int64_t n, int64_t k) {
+  GemmBlocks g;
+  g.along_m = m >= n;
+  const int64_t len = g.along_m ? m : n, other = g.along_m ? n : m;
+  const double macs = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  // Below ~4 M multiply-adds one call: splitting costs about what it saves (and far more on a busy node).
+  if (macs < double(1 << 22)) {
+    g.size = len;
+    return g;
+  }
+  // At most 64 blocks (balance for up to 16-32 threads), each at least ~1 M multiply-adds and 16 rows,
+  // a multiple of 16 (whole micro-kernel tiles).
+  const int64_t per_row = std::max<int64_t>(1, other * k);
+  int64_t size = std::max({(len + 63) / 64, ((int64_t(1) << 20) + per_row - 1) / per_row, int64_t(16)});
+  size = (size + 15) / 16 * 16;
+  g.size = std::min(size, len);
+  g.count = (len + g.size - 1) / g.size;
+  return g;
+}
+
+void keep_blas_single_threaded() {
+  if (!omp_in_parallel() && openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
 
 void linear_into(const float* x, int64_t rows, int64_t in, const Tensor& weight, const Tensor* bias, float* y) {
   TRIFOLD_CHECK(weight.ndim() == 2 && weight.dim(1) == in,

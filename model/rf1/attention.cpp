@@ -38,7 +38,7 @@ Tensor performer(const Weights& w, const std::string& p, const Tensor& x) {
   // Per (sequence, head): context[m, d_k] = Σ_n phi(k_n) v_nᵀ; out_i = phi(q_i)·context / phi(q_i)·Σ_n phi(k_n).
   // Many small independent GEMMs: spread them over OpenMP threads with single-threaded BLAS.
   {
-    cpu::BlasSingleThread single;
+    cpu::keep_blas_single_threaded();
     const int64_t ld = heads * m;
 #pragma omp parallel
     {

@@ -143,7 +143,7 @@ Features GConvSE3Partial::forward(const Features& h, const Graph& g, const EdgeG
   // on the thread count (docs/STYLE.md 7).
   const int64_t chunk = std::clamp<int64_t>((E + 63) / 64, 64, 512);
   const int64_t n_chunks = (E + chunk - 1) / chunk;
-  cpu::BlasSingleThread single;
+  cpu::keep_blas_single_threaded();
 #pragma omp parallel if (n_chunks > 1)
   {
     std::vector<std::vector<float>> R(pairs.size());

@@ -1,8 +1,12 @@
 // Unit tests of the CPU op layer against straightforward naive loops (double accumulation).
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "model/cpu/ops.hpp"
 
@@ -68,6 +72,63 @@ TEST(CpuOps, BmmAllTransposes) {
           }
       expect_close(c, ref);
     }
+}
+
+// Large products run as blocks of single-threaded sgemm calls whose size depends on the shape alone
+// (docs/STYLE.md 7): every transpose combination, both split axes, leading dimensions wider than the operands,
+// alpha and beta, against double accumulation; and bit-identical on 1, 2 and 3 threads and inside a caller's
+// parallel region. (With OpenBLAS's own threading, 1 vs 2 threads differed in ~30 % of the outputs of a
+// 4096 x 128 x 128 product.)
+TEST(CpuOps, BlockedGemmMatchesNaiveAndIgnoresThreadCount) {
+  struct Case {
+    int64_t m, n, k;
+  };
+  for (const Case cs : {Case{3000, 96, 80}, Case{40, 5000, 64}}) {
+    const cpu::GemmBlocks blk = cpu::gemm_blocks(cs.m, cs.n, cs.k);
+    EXPECT_GE(blk.count, 2);
+    EXPECT_EQ(blk.along_m, cs.m >= cs.n);
+    EXPECT_EQ(blk.size % 16, 0);
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t m = cs.m, n = cs.n, k = cs.k, pad = 3;
+        const int64_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        const int64_t lda = ac + pad, ldb = bc + pad, ldc = n + pad;
+        Tensor a = random_tensor({ar, lda}, 30 + ta), b = random_tensor({br, ldb}, 40 + tb);
+        const Tensor c0 = random_tensor({m, ldc}, 50);
+        const float alpha = 0.5f, beta = 1.0f;
+        auto run = [&](int threads) {
+          omp_set_num_threads(threads);
+          Tensor c = c0;
+          cpu::gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+          return c;
+        };
+        const int saved = omp_get_max_threads();
+        const Tensor one = run(1), two = run(2), three = run(3);
+        omp_set_num_threads(2);
+        std::vector<Tensor> inner(2, c0);
+#pragma omp parallel for schedule(static) num_threads(2)
+        for (int t = 0; t < 2; ++t)
+          cpu::gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, inner[t].data(), ldc);
+        omp_set_num_threads(saved);
+        const std::string what = "m " + std::to_string(m) + " n " + std::to_string(n) + " trans " +
+                                 std::to_string(ta) + std::to_string(tb);
+        EXPECT_EQ(one.vec(), two.vec()) << what;
+        EXPECT_EQ(one.vec(), three.vec()) << what;
+        EXPECT_EQ(one.vec(), inner[0].vec()) << what;
+        EXPECT_EQ(one.vec(), inner[1].vec()) << what;
+        std::vector<double> ref(static_cast<size_t>(m * ldc));
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < ldc; ++j) {
+            double s = 0;
+            if (j < n)
+              for (int64_t q = 0; q < k; ++q)
+                s += double(ta ? a[q * lda + i] : a[i * lda + q]) * double(tb ? b[j * ldb + q] : b[q * ldb + j]);
+            ref[static_cast<size_t>(i * ldc + j)] = j < n ? alpha * s + beta * double(c0[i * ldc + j])
+                                                          : double(c0[i * ldc + j]);  // padding untouched
+          }
+        expect_close(one, ref);
+      }
+  }
 }
 
 // Naive NCHW-semantics convolution evaluated on the channel-last input.

@@ -1,5 +1,4 @@
 // Refine_module parity: Regen_Network, teacher-forced refinement iterations, and the full early-stop loop.
-#include <cblas.h>
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -19,7 +18,6 @@ namespace {
 struct SingleThread {
   SingleThread() {
     omp_set_num_threads(1);
-    openblas_set_num_threads(1);
   }
 };
 const SingleThread kSingleThread;
