@@ -2,6 +2,7 @@
 #include "model/weights_random.hpp"
 
 #include <cmath>
+#include <random>
 
 #include "model/weight_table.hpp"
 
@@ -156,6 +157,17 @@ Weights random_weights(const ModelConfig& c, uint64_t seed) {
   w.config = c;
   for (size_t i = 0; i < table.size(); ++i) w.tensors.emplace(table[i].name, std::move(values[i]));
   return w;
+}
+
+MsaTokens random_msa(int64_t rows, int64_t length, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> tok(0, 20);
+  MsaTokens msa;
+  msa.n_rows = rows;
+  msa.length = length;
+  msa.tokens.resize(static_cast<size_t>(rows * length));
+  for (auto& t : msa.tokens) t = tok(rng);
+  return msa;
 }
 
 }  // namespace trifold::model

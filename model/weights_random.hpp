@@ -1,8 +1,9 @@
-// Random weights with the official shapes, for benchmarks and demos (never for predictions).
+// Random weights with the official shapes and random MSAs, for benchmarks, tests and demos (never for predictions).
 #pragma once
 
 #include <cstdint>
 
+#include "model/features.hpp"
 #include "model/weights.hpp"
 
 namespace trifold::model {
@@ -15,5 +16,8 @@ namespace trifold::model {
 //   rows (golden README init recipe, so coordinates have ~10 A spread); buffers as the reference builds them:
 //   sinusoid PE table, 2-D PE div_term, Performer gaussian orthogonal random features.
 Weights random_weights(const ModelConfig& c, uint64_t seed);
+
+// A rows x length MSA of tokens drawn uniformly from 0..20 (20 = gap) by std::mt19937(seed), row-major.
+MsaTokens random_msa(int64_t rows, int64_t length, uint32_t seed);
 
 }  // namespace trifold::model

@@ -17,7 +17,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <sstream>
 
 #include "io/error.hpp"
@@ -109,14 +108,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, in
   quiet_progress();
   Row r;
   r.rss_weights = peak_rss_mib();
-  std::mt19937 rng(seed + 1);
-  std::uniform_int_distribution<int> tok(0, 20);
-  model::MsaTokens msa;
-  msa.n_rows = n;
-  msa.length = l;
-  msa.tokens.resize(static_cast<size_t>(n) * static_cast<size_t>(l));
-  for (auto& t : msa.tokens) t = tok(rng);
-  model::TrunkInputs in = model::make_inputs_without_templates(msa);
+  model::TrunkInputs in = model::make_inputs_without_templates(model::random_msa(n, l, seed + 1));
   model::e2e::Network net(w);
   model::e2e::RefineOptions opt;
   opt.fixed_iter = forced;
@@ -140,14 +132,7 @@ Row run_one(const model::Weights& w, int l, int n, uint32_t seed, int forced, in
 
 #ifdef TRIFOLD_WITH_CUDA
 model::TrunkInputs random_inputs(int l, int n, uint32_t seed) {
-  std::mt19937 rng(seed + 1);
-  std::uniform_int_distribution<int> tok(0, 20);
-  model::MsaTokens msa;
-  msa.n_rows = n;
-  msa.length = l;
-  msa.tokens.resize(static_cast<size_t>(n) * static_cast<size_t>(l));
-  for (auto& t : msa.tokens) t = tok(rng);
-  return model::make_inputs_without_templates(msa);
+  return model::make_inputs_without_templates(model::random_msa(n, l, seed + 1));
 }
 
 bool is_oom(const std::string& m) {

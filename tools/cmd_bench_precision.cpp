@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
-#include <random>
 #include <sstream>
 
 #include "io/error.hpp"
@@ -52,12 +51,7 @@ model::TrunkInputs make_inputs(const po::variables_map& vm, std::string& what) {
   } else {
     const int l = vm["length"].as<int>(), n = vm["rows"].as<int>();
     if (l < 2 || n < 1) throw InputError("bench precision: --length must be >= 2 and --rows >= 1");
-    std::mt19937 rng(vm["seed"].as<unsigned>() + 1);
-    std::uniform_int_distribution<int> tok(0, 20);
-    msa.n_rows = n;
-    msa.length = l;
-    msa.tokens.resize(static_cast<size_t>(n) * static_cast<size_t>(l));
-    for (auto& t : msa.tokens) t = tok(rng);
+    msa = model::random_msa(n, l, vm["seed"].as<unsigned>() + 1);
     what = "random MSA";
   }
   what += " (L = " + std::to_string(msa.length) + ", N = " + std::to_string(msa.n_rows) + ")";

@@ -15,6 +15,7 @@
 #include "io/error.hpp"
 #include "model/device.hpp"
 #include "model/rf1/trunk.hpp"
+#include "model/weights_random.hpp"
 #ifdef TRIFOLD_WITH_CUDA
 #include "model/cuda/network.hpp"
 #endif
@@ -132,14 +133,7 @@ int run_bench_trunk(const std::vector<std::string>& args) {
                                            vm["all-weights"].as<bool>());
   model::rf1::Trunk trunk(w);
   const auto& d = trunk.dims();
-  std::mt19937 rng(vm["seed"].as<uint32_t>() + 1);
-  std::uniform_int_distribution<int> tok(0, 20);
-  model::MsaTokens msa;
-  msa.n_rows = n;
-  msa.length = l;
-  msa.tokens.resize(static_cast<size_t>(n) * static_cast<size_t>(l));
-  for (auto& t : msa.tokens) t = tok(rng);
-  model::TrunkInputs in = model::make_inputs_without_templates(msa);
+  model::TrunkInputs in = model::make_inputs_without_templates(model::random_msa(n, l, vm["seed"].as<uint32_t>() + 1));
   if (dev.kind == model::DeviceKind::Cuda) {
 #ifdef TRIFOLD_WITH_CUDA
     // The same trunk on the GPU (model::cuda::run_to_init_str + distance_network): host clock around a stream

@@ -224,14 +224,7 @@ TEST_P(CudaE2eModules, RegenAndRefineNetwork) {
 }
 
 TEST_P(CudaE2eModules, WholeNetwork) {
-  std::mt19937 rng(21);
-  std::uniform_int_distribution<int> tok(0, 20);
-  MsaTokens msa;
-  msa.n_rows = n_;
-  msa.length = l_;
-  msa.tokens.resize(static_cast<size_t>(n_ * l_));
-  for (auto& t : msa.tokens) t = tok(rng);
-  TrunkInputs in = make_inputs_without_templates(msa);
+  TrunkInputs in = make_inputs_without_templates(random_msa(n_, l_, 21));
   e2e::RefineOptions opt;
   opt.fixed_iter = 2;
   const e2e::NetworkOutputs o = e2e::Network(w_).forward(in, opt);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include <random>
 #include <tuple>
 
 #include "model/features.hpp"
@@ -17,13 +16,7 @@ namespace {
 TEST(Rf1Determinism, FullSizeTrunkDoesNotDependOnThreadCount) {
   const Weights w = random_weights(preset_config("full"), 3);
   rf1::Trunk trunk(w);
-  MsaTokens msa;
-  msa.n_rows = 8;
-  msa.length = 24;
-  std::mt19937 rng(4);
-  std::uniform_int_distribution<int> tok(0, 20);
-  for (int64_t i = 0; i < msa.n_rows * msa.length; ++i) msa.tokens.push_back(tok(rng));
-  const TrunkInputs in = make_inputs_without_templates(msa);
+  const TrunkInputs in = make_inputs_without_templates(random_msa(8, 24, 4));
   const int saved = omp_get_max_threads();
   auto run = [&](int threads) {
     omp_set_num_threads(threads);
