@@ -215,7 +215,7 @@ TEST_P(Rf1Parity, TrunkToInitStrFromA3m) {
 
 // Thread count (docs/STYLE.md 7): our own reductions use fixed chunking and cpu::gemm cuts products into
 // blocks fixed by their shape, each a single-threaded sgemm, so the trunk is bit-identical on 1 and 2 threads.
-// (OpenBLAS's own threading is not: 1 and 2 threads differed in thousands of outputs of e.g. 400x64x64.)
+// (OpenBLAS's own threading is not: see CpuOps.BlockedGemmMatchesNaiveAndIgnoresThreadCount.)
 TEST_P(Rf1Parity, OutputDoesNotDependOnThreadCount) {
   MsaTokens msa = read_a3m_tokens(test::shared_path("golden/rf1/inputs/L20_N16_notempl/query.a3m").string());
   TrunkInputs in = make_inputs_without_templates(msa);
