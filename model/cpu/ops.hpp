@@ -60,6 +60,14 @@ GemmBlocks gemm_blocks(int64_t m, int64_t n, int64_t k);
 // serial code; a no-op inside a parallel region).
 void keep_blas_single_threaded();
 
+// From the first call on (process-wide; rf1::Trunk's constructor calls it), glibc keeps freed memory in its heap
+// instead of unmapping chunks above its mmap threshold (at most 32 MiB) and trimming the heap top: otherwise
+// every op that allocates a large output pays page faults and the kernel's zeroing again. Measured on the 2-core
+// VM, full-size random weights: bench trunk L = 96, N = 256 22.3/21.9 -> 17.0/16.8 s, system time 5.5 -> 0.6 s;
+// bench e2e L = 128, N = 256: trunk 53.5 -> 42.3 s, peak RSS 1218 -> 1193 MiB. Not for the MSA search or the
+// coevolution method (their peak RSS grew ~17 % with it). Malloc settings made in the environment are kept.
+void keep_tensors_in_heap();
+
 // y[..., out] = x[..., in] · W[out, in]ᵀ + b[out]   (torch.nn.Linear; bias may be null).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias);
 // Same, writing into a preallocated y (numel = rows·out).

@@ -2,11 +2,12 @@
 #include "model/rf1/trunk.hpp"
 
 #include "io/error.hpp"
+#include "model/cpu/ops.hpp"
 #include "model/profile.hpp"
 
 namespace trifold::model::rf1 {
 
-Trunk::Trunk(const Weights& weights) : w_(weights), dims_(Dims::infer(weights)) {}
+Trunk::Trunk(const Weights& weights) : w_(weights), dims_(Dims::infer(weights)) { cpu::keep_tensors_in_heap(); }
 
 Trunk::State Trunk::embed(const TrunkInputs& in) const {
   const int64_t n = in.msa.n_rows, l = in.msa.length;
