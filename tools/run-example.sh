@@ -11,11 +11,9 @@ bash tools/setup.sh --with-reference-tools
 EX=/usr/share/doc/mmseqs2/example-data
 OUT=example-output
 mkdir -p "$OUT"
-# The example query: 30S ribosomal protein S6 of Hirschia baltica (UniProt C6XKQ8, 134 residues), taken from
-# the package's query set; the database holds a few dozen S6 homologues.
-zcat "$EX/QUERY.fasta.gz" | awk '/^>/{keep = ($0 ~ /C6XKQ8_HIRBI/)} keep' > "$OUT/C6XKQ8.fasta"
-[ -s "$OUT/C6XKQ8.fasta" ] || { echo "run-example: query C6XKQ8 not found in $EX/QUERY.fasta.gz" >&2; exit 1; }
-./build/trifold predict --fasta "$OUT/C6XKQ8.fasta" --db "$EX/DB.fasta.gz" --out "$OUT/C6XKQ8"
+# The example query (data/example/C6XKQ8.fasta): 30S ribosomal protein S6 of Hirschia baltica (UniProt C6XKQ8,
+# 134 residues), from the package's query set; the database holds a few dozen S6 homologues.
+./build/trifold predict --fasta data/example/C6XKQ8.fasta --db "$EX/DB.fasta.gz" --out "$OUT/C6XKQ8"
 echo
 echo "run-example: model (confidence in the B-factor column): $(pwd)/$OUT/C6XKQ8/model.pdb and model.cif"
 echo "run-example: per-residue confidence: $(pwd)/$OUT/C6XKQ8/confidence.json; settings: config.json"
