@@ -23,7 +23,9 @@ std::vector<SequenceRecord> split_records(std::string_view text, const std::stri
   std::string_view line;
   while (lines.next(line)) {
     const long lineno = lines.number();
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    // '\r' too: LineReader drops one, and a name ending in a second one ("\r\r\n" files) would not survive
+    // write -> read.
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
     if (line.empty()) continue;
     if (skip_hash && line[0] == '#') continue;
     if (line[0] == '>') {

@@ -28,6 +28,18 @@ TEST(Fasta, MultiRecordCrlfLowercase) {
   EXPECT_EQ(recs[1].line, 5);
 }
 
+// Found by tests/fuzz/fuzz_fasta: a header ending in "\r\r" kept one '\r' in the name, which the writer then
+// wrote and the reader dropped again (write -> read changed the name).
+TEST(Fasta, NameDropsAllTrailingCarriageReturns) {
+  auto recs = parse_fasta(">a\r\r\nACD\r\r\n>b desc \r\t\r\nEF\n", "x.fasta");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].name, "a");
+  EXPECT_EQ(recs[0].sequence, "ACD");
+  EXPECT_EQ(recs[1].description, "desc");
+  auto again = parse_fasta(format_fasta(recs), "x.fasta");
+  EXPECT_EQ(again[0].name, "a");
+}
+
 TEST(Fasta, UnknownResidueNamesFileLineResidueAndLetter) {
   std::string msg = error_of([] { parse_fasta(">q\nACDEF\nGHJKL\n", "in.fa"); });
   EXPECT_NE(msg.find("in.fa:3"), std::string::npos) << msg;
