@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -107,25 +108,46 @@ struct PdbBackbone {
   std::vector<std::array<float, 9>> xyz;
 };
 
-PdbBackbone parse_pdb_backbone(const std::string& text) {
+// A fixed-column PDB number, strict like the reference's int()/float(): surrounding blanks and a '+' only.
+template <class T>
+T pdb_number(const std::string& l, size_t a, size_t b, const std::string& source, size_t lineno, const char* what) {
+  const std::string f = l.size() > a ? l.substr(a, b - a) : std::string();
+  const size_t s = f.find_first_not_of(' '), e = f.find_last_not_of(' ');
+  T v{};
+  if (s != std::string::npos) {
+    const char* begin = f.data() + s + (f[s] == '+' && s < e ? 1 : 0);
+    const char* end = f.data() + e + 1;
+    auto [p, ec] = std::from_chars(begin, end, v);
+    if (ec == std::errc() && p == end) return v;
+  }
+  throw InputError(source + ", line " + std::to_string(lineno) + ": malformed " + what + " '" + f + "'");
+}
+
+// `source` names the entry in messages ("<db>_pdb.ffdata: entry NAME"); line numbers count from the entry's
+// start.
+PdbBackbone parse_pdb_backbone(const std::string& text, const std::string& source) {
   PdbBackbone pb;
   const auto lines = split_lines(text);
   auto field = [](const std::string& l, size_t a, size_t b) { return l.size() >= a ? l.substr(a, b - a) : std::string(); };
-  for (const auto& l : lines)
-    if (l.compare(0, 4, "ATOM") == 0 && field(l, 12, 16) == " CA ") pb.resno.push_back(std::stoi(field(l, 22, 26)));
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const std::string& l = lines[k];
+    if (l.compare(0, 4, "ATOM") == 0 && field(l, 12, 16) == " CA ")
+      pb.resno.push_back(pdb_number<int>(l, 22, 26, source, k + 1, "residue number"));
+  }
   pb.xyz.assign(pb.resno.size(), std::array<float, 9>{});
-  for (const auto& l : lines) {
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const std::string& l = lines[k];
     if (l.compare(0, 4, "ATOM") != 0 || l.size() < 54) continue;
     const std::string atom = field(l, 12, 16);
     const int slot = atom == " N  " ? 0 : atom == " CA " ? 1 : atom == " C  " ? 2 : -1;
     if (slot < 0) continue;
-    const int r = std::stoi(field(l, 22, 26));
+    const int r = pdb_number<int>(l, 22, 26, source, k + 1, "residue number");
     auto it = std::find(pb.resno.begin(), pb.resno.end(), r);  // first residue with that number
     if (it == pb.resno.end()) continue;
     auto& x = pb.xyz[static_cast<size_t>(it - pb.resno.begin())];
-    x[static_cast<size_t>(slot * 3 + 0)] = std::stof(field(l, 30, 38));
-    x[static_cast<size_t>(slot * 3 + 1)] = std::stof(field(l, 38, 46));
-    x[static_cast<size_t>(slot * 3 + 2)] = std::stof(field(l, 46, 54));
+    x[static_cast<size_t>(slot * 3 + 0)] = pdb_number<float>(l, 30, 38, source, k + 1, "x coordinate");
+    x[static_cast<size_t>(slot * 3 + 1)] = pdb_number<float>(l, 38, 46, source, k + 1, "y coordinate");
+    x[static_cast<size_t>(slot * 3 + 2)] = pdb_number<float>(l, 46, 54, source, k + 1, "z coordinate");
   }
   return pb;
 }
@@ -153,9 +175,11 @@ TemplateFeatures read_templates(int64_t qlen, const std::string& db_prefix, cons
     if (it == index.end()) continue;  // not in the database: skipped silently, like the reference
     if (h.stats.empty()) throw InputError(hhr_path + ": no statistics for hit " + h.name);
     const FfEntry e = it->second;
-    if (e.offset + e.length > data.size() || e.length == 0)
+    // Not offset + length > size: a huge offset (or "-1", which >> reads as SIZE_MAX) would wrap around.
+    if (e.length == 0 || e.offset > data.size() || e.length > data.size() - e.offset)
       throw InputError(db_prefix + "_pdb.ffdata: entry " + h.name + " outside the data file");
-    PdbBackbone pb = parse_pdb_backbone(data.substr(e.offset, e.length - 1));
+    PdbBackbone pb = parse_pdb_backbone(data.substr(e.offset, e.length - 1),
+                                        db_prefix + "_pdb.ffdata: entry " + h.name);
     // np.intersect1d(template residues, PDB residues): sorted common values, first occurrence in each.
     std::map<int, size_t> first_t, first_p;
     for (size_t k = 0; k < h.pairs.size(); ++k) first_t.emplace(h.pairs[k].second, k);
@@ -164,11 +188,11 @@ TemplateFeatures read_templates(int64_t qlen, const std::string& db_prefix, cons
     for (const auto& [res, kt] : first_t) {
       auto ip = first_p.find(res);
       if (ip == first_p.end()) continue;
-      const int q = h.pairs[kt].first - 1;
+      const int64_t q = static_cast<int64_t>(h.pairs[kt].first) - 1;  // an int: INT_MIN - 1 would overflow
       if (q < 0 || q >= qlen)
         throw InputError(atab_path + ": hit " + h.name + " aligns query position " + std::to_string(q + 1) +
                          " beyond the query length " + std::to_string(qlen));
-      kh.qpos.push_back(q);
+      kh.qpos.push_back(static_cast<int>(q));
       kh.f1d.push_back(h.feats[kt]);
       kh.xyz.push_back(pb.xyz[ip->second]);
     }

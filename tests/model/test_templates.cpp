@@ -7,6 +7,7 @@
 
 #include "../common/golden.hpp"
 #include "../common/test_data.hpp"
+#include "io/error.hpp"
 #include "model/templates.hpp"
 
 namespace trifold::model {
@@ -81,6 +82,68 @@ TEST(Templates, MalformedAtabNamesFileAndLine) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("x.atab:3"), std::string::npos) << e.what();
   }
+}
+
+// One hit "hit" aligned to template residues 1..n, with the given .atab pair lines, ffindex line and ffdata text;
+// returns read_templates' InputError message ("" when it succeeds). Other exceptions escape and fail the test.
+std::string template_error(const std::string& tag, const std::string& atab_pairs, const std::string& ffindex,
+                           const std::string& ffdata) {
+  test::ScratchDir dir(tag);
+  {
+    std::ofstream(dir / "x.atab") << ">hit\n    i     j  score     SS  probab  dssp\n" << atab_pairs;
+    std::ofstream(dir / "x.hhr") << ">hit\nProbab=50.0 E-value=1 Score=1 Aligned_cols=1 Identities=5% Similarity=0.1 "
+                                   "Sum_probs=1 Template_Neff=1\n";
+    std::ofstream(dir / "db_pdb.ffindex") << ffindex;
+    std::ofstream(dir / "db_pdb.ffdata", std::ios::binary) << ffdata;
+  }
+  try {
+    read_templates(10, (dir / "db").string(), (dir / "x.hhr").string(), (dir / "x.atab").string());
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kCaLine = "ATOM      2  CA  ALA A   1      11.104   6.134  -6.504  1.00  0.00           C\n";
+
+// Found by tests/fuzz/fuzz_templates: a template PDB line whose residue number or coordinate is not a number
+// escaped as std::invalid_argument from std::stoi / std::stof (terminate in the pipeline).
+TEST(Templates, MalformedNumberInTemplatePdbNamesEntryAndLine) {
+  std::string pdb = std::string(kCaLine) + kCaLine;
+  pdb.replace(std::string(kCaLine).size() + 22, 4, "  x1");  // second line: residue number
+  std::string err = template_error("templates_bad_resno", "1 1 1.0 0.1 0.9\n",
+                                   "hit\t0\t" + std::to_string(pdb.size() + 1) + "\n", pdb + '\0');
+  EXPECT_NE(err.find("db_pdb.ffdata: entry hit, line 2: malformed residue number '  x1'"), std::string::npos) << err;
+
+  pdb = kCaLine;
+  pdb.replace(30, 8, "   1.0.0");  // x coordinate
+  err = template_error("templates_bad_x", "1 1 1.0 0.1 0.9\n", "hit\t0\t" + std::to_string(pdb.size() + 1) + "\n",
+                       pdb + '\0');
+  EXPECT_NE(err.find("entry hit, line 1: malformed x coordinate '   1.0.0'"), std::string::npos) << err;
+
+  pdb = std::string(kCaLine).substr(0, 20) + "\n";  // a CA line cut before the residue number
+  err = template_error("templates_short", "1 1 1.0 0.1 0.9\n", "hit\t0\t" + std::to_string(pdb.size() + 1) + "\n",
+                       pdb + '\0');
+  EXPECT_NE(err.find("entry hit, line 1: malformed residue number"), std::string::npos) << err;
+}
+
+// An ffindex offset of -1 (read as SIZE_MAX) made offset + length wrap around the bounds check, and
+// ffdata.substr() threw std::out_of_range.
+TEST(Templates, FfindexOffsetThatWrapsIsInputError) {
+  std::string err = template_error("templates_wrap", "1 1 1.0 0.1 0.9\n", "hit\t-1\t2\n", "ab");
+  EXPECT_NE(err.find("db_pdb.ffdata: entry hit outside the data file"), std::string::npos) << err;
+  err = template_error("templates_wrap2", "1 1 1.0 0.1 0.9\n", "hit\t18446744073709551615\t2\n", "ab");
+  EXPECT_NE(err.find("outside the data file"), std::string::npos) << err;
+}
+
+// A query position of INT_MIN in the .atab: `i - 1` overflowed an int (undefined behaviour, seen by UBSan only;
+// the error message is the same either way).
+TEST(Templates, AtabQueryPositionIntMinIsInputError) {
+  std::string err = template_error("templates_intmin", "-2147483648 1 1.0 0.1 0.9\n",
+                                   "hit\t0\t" + std::to_string(std::string(kCaLine).size() + 1) + "\n",
+                                   std::string(kCaLine) + '\0');
+  EXPECT_NE(err.find("x.atab: hit hit aligns query position -2147483648 beyond the query length 10"),
+            std::string::npos) << err;
 }
 
 }  // namespace
