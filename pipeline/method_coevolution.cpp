@@ -1,7 +1,11 @@
 // Wraps model::coevolution::predict_structure as a pipeline Method.
 #include "pipeline/method_coevolution.hpp"
 
+#include <cmath>
+#include <cstdint>
+#include <limits>
 #include <sstream>
+#include <string>
 
 #include "io/error.hpp"
 #include "model/coevolution/coevolution.hpp"
@@ -74,17 +78,31 @@ std::unique_ptr<Method> make_coevolution_method(const Settings& s) {
     throw InputError("--templates: only the network method uses templates (--method network with --weights)");
   co::CoevolutionFoldOptions o;
   for (const auto& [k, v] : s.method_options) {
-    double x = to_number(k, v);
-    if (k == "restarts") o.fold.restarts = static_cast<int>(x);
-    else if (k == "steps") o.fold.steps = static_cast<int>(x);
-    else if (k == "seed") o.fold.seed = static_cast<std::uint64_t>(x);
-    else if (k == "pairs_per_residue") o.restraints.pairs_per_residue = x;
-    else if (k == "identity") o.contacts.identity = x;
-    else
+    const double x = to_number(k, v);
+    // Every value is range-checked here, before any stage runs: a NaN or out-of-range double cast to int is
+    // undefined, pairs_per_residue=nan was accepted, and identity was only checked by the predict stage, in a
+    // message that did not name the option.
+    auto bad = [&](const std::string& want) { return InputError("--method-option " + k + "=" + v + ": " + want); };
+    auto whole = [&](double lo, double hi) {
+      if (!(x >= lo && x <= hi) || x != std::floor(x))
+        throw bad("must be a whole number in [" + std::to_string(static_cast<long long>(lo)) + ", " +
+                  std::to_string(static_cast<long long>(hi)) + "]");
+      return x;
+    };
+    constexpr double kIntMax = std::numeric_limits<int>::max();
+    if (k == "restarts") o.fold.restarts = static_cast<int>(whole(1, kIntMax));
+    else if (k == "steps") o.fold.steps = static_cast<int>(whole(1, kIntMax));
+    else if (k == "seed") o.fold.seed = static_cast<std::uint64_t>(whole(0, 9007199254740992.0));  // 2^53
+    else if (k == "pairs_per_residue") {
+      if (!(x > 0.0) || !std::isfinite(x)) throw bad("must be a finite number > 0");
+      o.restraints.pairs_per_residue = x;
+    } else if (k == "identity") {
+      if (!(x > 0.0 && x <= 1.0)) throw bad("must be in (0, 1]");
+      o.contacts.identity = x;
+    } else
       throw InputError("--method-option " + k + ": unknown for the coevolution method (restarts, steps, seed, "
                        "pairs_per_residue, identity)");
   }
-  if (o.fold.restarts < 1 || o.fold.steps < 1) throw InputError("--method-option restarts/steps must be >= 1");
   return std::make_unique<CoevolutionMethod>(o, s.threads);
 }
 

@@ -1,5 +1,7 @@
 // `trifold batch`: many independent targets, sharded (Slurm arrays), resumable; or --submit slurm.
+#include <cerrno>
 #include <cstdlib>
+#include <limits>
 #include <iostream>
 #include <sstream>
 
@@ -22,8 +24,12 @@ namespace pl = trifold::pipeline;
 std::pair<int, int> shard_from(const std::string& opt) {
   auto parse_int = [](const std::string& v, const std::string& what) {
     char* end = nullptr;
+    errno = 0;
     long x = std::strtol(v.c_str(), &end, 10);
     if (v.empty() || *end != '\0') throw InputError(what + " '" + v + "' is not an integer");
+    // Without this, 99999999999 wrapped to another int and the shard silently took the wrong targets.
+    if (errno == ERANGE || x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
+      throw InputError(what + " '" + v + "' is out of range");
     return static_cast<int>(x);
   };
   if (!opt.empty()) {

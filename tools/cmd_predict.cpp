@@ -25,8 +25,10 @@ int run_predict(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("predict", "--fasta F [--a3m FILE | --db DB] --out DIR [options]", args, o, {}, vm)) return 0;
   pl::Settings s = prediction_settings(vm);
-  if (vm["refine-iters"].as<int>() > 0)
-    s.method_options.emplace_back("refine_iters", std::to_string(vm["refine-iters"].as<int>()));
+  const int refine_iters = vm["refine-iters"].as<int>();
+  if (refine_iters < 0)
+    throw InputError("--refine-iters " + std::to_string(refine_iters) + ": must be >= 0 (0 = the early stop)");
+  if (refine_iters > 0) s.method_options.emplace_back("refine_iters", std::to_string(refine_iters));
   std::string out = vm["out"].as<std::string>();
   if (out.empty()) throw InputError("trifold predict: --out DIR is required");
   std::string fasta = vm["fasta"].as<std::string>(), a3m = vm["a3m"].as<std::string>();

@@ -39,6 +39,11 @@ bool parse(const std::string& command, const std::string& usage, const std::vect
   if (vm["quiet"].as<bool>()) log::set_level(log::Level::Warn);
   int threads = vm["threads"].as<int>();
   if (threads < 0) throw InputError("--threads must be >= 0");
+  // libgomp does not fail cleanly when it cannot start a team this large (--threads 100000 crashed with
+  // SIGSEGV inside GOMP_parallel); no machine TriFold runs on has more cores than this.
+  constexpr int kMaxThreads = 1024;
+  if (threads > kMaxThreads)
+    throw InputError("--threads " + std::to_string(threads) + ": at most " + std::to_string(kMaxThreads));
   if (threads > 0) omp_set_num_threads(threads);
   return true;
 }

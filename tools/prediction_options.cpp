@@ -1,6 +1,8 @@
 // Shared prediction options of `trifold predict` and `trifold batch`.
 #include "tools/prediction_options.hpp"
 
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include "io/error.hpp"
@@ -17,7 +19,7 @@ po::options_description prediction_options() {
       ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
       ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa")
-      ("max-length", po::value<size_t>()->default_value(1000), "longest accepted query (residues)")
+      ("max-length", po::value<int64_t>()->default_value(1000), "longest accepted query (residues)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
   o.add_options()
       ("templates", po::value<std::string>()->default_value(""), "network method: folder of HHsearch results per target, <id>.hhr and <id>.atab (the reference's -hhr/-atab; up to 10 templates); needs --template-db")
@@ -60,12 +62,17 @@ pipeline::Settings prediction_settings(const po::variables_map& vm, bool device_
   s.method = vm["method"].as<std::string>();
   s.msa_tool = vm["msa-tool"].as<std::string>();
   s.stop_after = vm["stop-after"].as<std::string>();
-  s.max_length = vm["max-length"].as<size_t>();
+  // Read as signed: boost::program_options would turn "-5" for a size_t into 2^64 - 5, i.e. no limit at all.
+  const int64_t max_length = vm["max-length"].as<int64_t>();
+  if (max_length <= 0)
+    throw InputError("--max-length " + std::to_string(max_length) + ": must be > 0 (residues)");
+  s.max_length = static_cast<size_t>(max_length);
   s.threads = vm["threads"].as<int>();
   s.templates_dir = vm["templates"].as<std::string>();
   s.template_db = vm["template-db"].as<std::string>();
   s.max_memory_gib = vm["max-memory"].as<double>();
-  if (!(s.max_memory_gib >= 0.0)) throw InputError("--max-memory must be >= 0 (GiB)");
+  if (!(s.max_memory_gib >= 0.0) || !std::isfinite(s.max_memory_gib))
+    throw InputError("--max-memory must be a finite number >= 0 (GiB)");
   for (const auto& kv : vm["method-option"].as<std::vector<std::string>>()) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) throw InputError("--method-option '" + kv + "': expected KEY=VALUE");

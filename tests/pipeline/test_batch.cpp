@@ -206,5 +206,28 @@ TEST(Batch, BatchLevelProblemsFailFast) {
   EXPECT_THROW(run_batch(b, nullptr), InputError);
 }
 
+// --shard and --max-length values that do not fit are input errors naming the option: "--shard 0/99999999999"
+// wrapped to another int (the shard silently took other targets) and "--max-length -1" to 2^64 - 1.
+TEST(Batch, OutOfRangeShardAndMaxLengthAreInputErrors) {
+  test::ScratchDir d("batch_bad_numbers");
+  write_file_atomic(d / "in.fasta", ">a\nMKVLAAGIVG\n>b\nMKVLAAGIVG\n");
+  const std::string base = "'" + test::trifold_binary().string() + "' batch '" + (d / "in.fasta").string() +
+                           "' --out '" + (d / "out").string() + "' --db '" + (d / "in.fasta").string() +
+                           "' --method coevolution --stop-after msa ";
+  struct Bad {
+    const char* option;
+    const char* expect;
+  } bad[] = {{"--shard 0/99999999999", "--shard count '99999999999' is out of range"},
+             {"--shard 99999999999/2", "--shard index '99999999999' is out of range"},
+             {"--max-length -1", "--max-length -1"}};
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.option);
+    auto r = test::run_command(base + b.option);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(b.expect), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(d / "out" / "a"));
+  }
+}
+
 }  // namespace
 }  // namespace trifold::pipeline

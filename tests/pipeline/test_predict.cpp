@@ -125,5 +125,38 @@ TEST(Predict, ClearErrorsBeforeAnyWork) {
   EXPECT_FALSE(fs::exists(d / "o" / pipeline::kDoneMarker));
 }
 
+// Out-of-range option values are input errors (exit 2) naming the option, before anything is written. Before:
+// --max-length -5 wrapped to 2^64 - 5 (no limit; a 1200-residue query ran), --refine-iters -3 was ignored,
+// --threads 100000 crashed with SIGSEGV inside libgomp, --max-memory inf was accepted, and the coevolution
+// method took pairs_per_residue=nan, steps=1.5 (as 1) and seed=-1 (an undefined double -> uint64 cast).
+TEST(Predict, BadOptionValuesAreRefusedBeforeAnyWork) {
+  test::ScratchDir d("predict_bad_options");
+  const std::string bin = "timeout 120 '" + test::trifold_binary().string() + "'";
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVGLLLAAGCSSHKEETKPEEVKPATTEAAPAA\n");
+  const std::string base = bin + " predict --fasta '" + (d / "q.fasta").string() + "' --out '" +
+                           (d / "o").string() + "' --db '" + (d / "q.fasta").string() +
+                           "' --method coevolution --method-option steps=20 --method-option restarts=1 ";
+  struct Bad {
+    const char* option;
+    const char* expect;  // part of the message
+  } bad[] = {{"--max-length -5", "--max-length -5"},
+             {"--refine-iters -3", "--refine-iters -3"},
+             {"--threads 100000", "--threads 100000"},
+             {"--max-memory inf", "--max-memory"},
+             {"--method-option pairs_per_residue=nan", "pairs_per_residue=nan"},
+             {"--method-option steps=1.5", "steps=1.5"},
+             {"--method-option seed=-1", "seed=-1"},
+             {"--method-option identity=5", "identity=5"}};
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.option);
+    auto r = test::run_command(base + b.option);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("error: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(b.expect), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(d / "o")) << "nothing may be written before the options are checked";
+    fs::remove_all(d / "o");
+  }
+}
+
 }  // namespace
 }  // namespace trifold
