@@ -95,7 +95,7 @@ BatchSummary run_batch(const BatchOptions& opt, BatchProgress* progress) {
     if (in_shard(k, opt.shard, opt.nshards) && targets[k].a3m.empty()) need_search = true;
   // Fail fast on what every target needs (database, weights, method) before any work.
   Resources res = make_resources(opt.settings, need_search);
-  fs::create_directories(opt.out);
+  create_output_dir(opt.out);
   for (size_t k = 0; k < targets.size(); ++k)
     if (in_shard(k, opt.shard, opt.nshards)) ++sum.selected;
   // The MSA search of the coming targets in one go (MsaSource::prefetch): the shard's next kPrefetch targets

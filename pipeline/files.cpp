@@ -35,6 +35,15 @@ void write_renamed(const std::filesystem::path& path, const std::string& content
   }
 }
 
+void create_output_dir(const std::filesystem::path& dir, const std::string& option) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return;
+  if (std::filesystem::exists(dir, ec))
+    throw IoError(option + " " + dir.string() + ": exists and is not a directory");
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError(option + " " + dir.string() + ": cannot create the directory: " + ec.message());
+}
+
 std::string format_a3m(const A3m& a3m) {
   std::string out;
   for (const auto& r : a3m.rows) {

@@ -17,6 +17,11 @@ void write_plain(const std::filesystem::path& path, const std::string& content);
 // "<path>.tmp.<pid>" then rename onto path. Throws IoError.
 void write_renamed(const std::filesystem::path& path, const std::string& content);
 
+// create_directories for an output folder the user named (--out): a path that exists as a file, or one the OS
+// refuses, is an IoError naming the option and the path (std::filesystem's own error reached main as an
+// "unexpected failure").
+void create_output_dir(const std::filesystem::path& dir, const std::string& option = "--out");
+
 std::string format_a3m(const A3m& a3m);  // the text write_a3m writes
 
 }  // namespace trifold::pipeline

@@ -77,7 +77,7 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
                      const fs::path& workdir, Progress* progress) {
   validate_target(target, settings);
   auto stages = make_stages(target, resources);
-  fs::create_directories(workdir);
+  create_output_dir(workdir);
   remove_stale_temporaries(workdir);
   RunOptions opt;
   opt.run_files = {{kConfigJson, config_json(target, settings, resources)}};

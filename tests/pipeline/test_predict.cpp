@@ -158,5 +158,32 @@ TEST(Predict, BadOptionValuesAreRefusedBeforeAnyWork) {
   }
 }
 
+// An --out that exists as a file is an I/O error naming the option and the path (it was std::filesystem's
+// "unexpected failure: filesystem error: cannot create directories"), for predict and batch alike.
+TEST(Predict, OutThatIsAFileIsAClearError) {
+  test::ScratchDir d("predict_out_file");
+  const std::string bin = "'" + test::trifold_binary().string() + "'";
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVG\n");
+  write_file_atomic(d / "taken", "a file, not a folder\n");
+  const std::string opts = " --db '" + (d / "q.fasta").string() + "' --method coevolution --stop-after input";
+  for (const std::string& cmd : std::vector<std::string>{bin + " predict --fasta '" + (d / "q.fasta").string() + "' --out '" +
+                                    (d / "taken").string() + "'" + opts,
+                                bin + " batch '" + (d / "q.fasta").string() + "' --out '" + (d / "taken").string() +
+                                    "'" + opts}) {
+    SCOPED_TRACE(cmd);
+    auto r = test::run_command(cmd);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("--out " + (d / "taken").string() + ": exists and is not a directory"),
+              std::string::npos)
+        << r.output;
+    EXPECT_EQ(r.output.find("unexpected failure"), std::string::npos) << r.output;
+  }
+  auto r = test::run_command(bin + " predict --fasta '" + (d / "q.fasta").string() + "' --out '" +
+                             (d / "taken" / "sub").string() + "'" + opts);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("cannot create the directory"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(d / "taken"), "a file, not a folder\n");
+}
+
 }  // namespace
 }  // namespace trifold
