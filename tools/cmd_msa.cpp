@@ -1,10 +1,13 @@
 // `trifold msa`: build multiple sequence alignments (A3M) with the built-in search or an external tool (hhblits
 // ladder, jackhmmer, mmseqs2), with an optional result cache. One query: --out is the A3M file; several: --out is a
 // folder that receives <id>.a3m per query (the built-in search then scans each database once per 32 queries).
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <set>
+#include <sstream>
+#include <string>
 
 #include "io/error.hpp"
 #include "io/fasta.hpp"
@@ -59,6 +62,26 @@ int run_msa(const std::vector<std::string>& args) {
   opt.jackhmmer.evalue = vm["jackhmmer-evalue"].as<double>();
   opt.mmseqs.sensitivity = vm["mmseqs-sensitivity"].as<double>();
   opt.mmseqs.evalue = vm["mmseqs-evalue"].as<double>();
+  // Refused before the search: NaN E-values passed every comparison (--evalue nan kept every candidate), and
+  // negative ones silently returned the query alone.
+  auto text = [](double v) {
+    std::ostringstream o;
+    o << v;
+    return o.str();
+  };
+  auto positive = [&](const char* name, double v) {
+    if (!(v > 0.0) || !std::isfinite(v))
+      throw InputError(std::string("--") + name + " " + text(v) + ": must be a finite number > 0");
+  };
+  positive("evalue", opt.builtin.max_evalue);
+  positive("jackhmmer-evalue", opt.jackhmmer.evalue);
+  positive("mmseqs-evalue", opt.mmseqs.evalue);
+  positive("mmseqs-sensitivity", opt.mmseqs.sensitivity);
+  if (!(opt.timeout_s >= 0.0) || !std::isfinite(opt.timeout_s))
+    throw InputError("--timeout " + text(opt.timeout_s) + ": must be a finite number >= 0 (0 = no limit)");
+  if (opt.maxmem_gb < 1) throw InputError("--maxmem " + std::to_string(opt.maxmem_gb) + ": must be >= 1 (GB)");
+  if (opt.jackhmmer.iterations < 1)
+    throw InputError("--jackhmmer-iterations " + std::to_string(opt.jackhmmer.iterations) + ": must be >= 1");
   const bool quiet = log::level() > log::Level::Info;
   opt.progress = [quiet](const std::string& line) {
     if (!quiet) std::cerr << "[msa] " << line << std::endl;

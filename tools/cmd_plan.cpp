@@ -1,8 +1,10 @@
 // `trifold plan`: the GPU network's device-memory plan for given lengths and MSA depth (model/memory_plan.hpp),
 // without a GPU: estimated peak, the chunking --max-memory would choose, or that crops would be needed.
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "io/error.hpp"
 #include "model/memory_plan.hpp"
@@ -52,11 +54,14 @@ int run_plan(const std::vector<std::string>& args) {
   const model::ModelConfig cfg =
       wpath.empty() ? model::preset_config(vm["preset"].as<std::string>()) : model::check_weights_h5(wpath);
   const double gib = vm["max-memory"].as<double>();
-  if (!(gib > 0.0)) throw InputError("--max-memory must be positive (GiB)");
+  // The upper bound keeps the byte count inside size_t (inf, or 1e300, overflowed the conversion below).
+  if (!(gib > 0.0 && gib <= 1e9)) throw InputError("--max-memory must be positive and at most 1e9 (GiB)");
   const int64_t rows = vm["rows"].as<int64_t>(), templ = vm["templates"].as<int64_t>();
   if (rows < 1 || templ < 0) throw InputError("--rows must be >= 1 and --templates >= 0");
   const size_t limit = static_cast<size_t>(gib * 1024.0 * 1024.0 * 1024.0);
   const model::MatmulPrecision precision = model::parse_matmul_precision(vm["precision"].as<std::string>());
+  // Every option is checked before the first line is printed: a bad --lengths left a header without rows.
+  const std::vector<int64_t> lengths = parse_lengths(vm["lengths"].as<std::string>());
   const model::MemoryModel mm = model::MemoryModel::from_config(cfg);
   std::printf("# device-memory plan of the GPU network (model/memory_plan.hpp): %s, N = %lld, templates = %lld, "
               "budget %.1f GiB, %s products\n# estimates of TriFold's own allocations (Context::peak_bytes); the CUDA context and "
@@ -66,7 +71,7 @@ int run_plan(const std::vector<std::string>& args) {
               model::format_gib(mm.weight_bytes).c_str());
   std::printf("%6s  %-11s  %-24s  %-14s  %-11s  %s\n", "L", "unchunked", "at stage", "planned", "decision",
               "chunking");
-  for (int64_t l : parse_lengths(vm["lengths"].as<std::string>())) {
+  for (int64_t l : lengths) {
     model::MemoryProblem p;
     p.length = l;
     p.rows = rows;

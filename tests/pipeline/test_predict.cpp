@@ -185,5 +185,32 @@ TEST(Predict, OutThatIsAFileIsAClearError) {
   EXPECT_EQ(read_file(d / "taken"), "a file, not a folder\n");
 }
 
+// `trifold plan` and `trifold msa` check every numeric option before printing or searching: a bad --lengths
+// left plan's header on stdout without rows, --max-memory inf reached an undefined double -> size_t cast, and
+// msa took --evalue nan (every candidate passed), negative E-values, --timeout -1 and --maxmem 0 silently.
+TEST(Predict, PlanAndMsaNumericOptionsAreChecked) {
+  test::ScratchDir d("plan_msa_bad_options");
+  const std::string bin = "timeout 120 '" + test::trifold_binary().string() + "'";
+  for (const char* bad : {"--lengths abc", "--max-memory inf", "--max-memory 1e300"}) {
+    SCOPED_TRACE(bad);
+    auto r = test::run_command(bin + " plan " + bad + " 2>/dev/null", false);
+    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.output, "") << "nothing on stdout for a refused plan";
+  }
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVGLLLAAGCSSH\n");
+  write_file_atomic(d / "db.fasta", ">q\nMKVLAAGIVGLLLAAGCSSH\n>h\nMKVLAAGIVGLLLAAGCSSH\n");
+  const std::string base = bin + " msa --query '" + (d / "q.fasta").string() + "' --db '" +
+                           (d / "db.fasta").string() + "' --out '" + (d / "q.a3m").string() + "' ";
+  for (const char* bad : {"--evalue nan", "--evalue -1", "--timeout -1", "--maxmem 0", "--jackhmmer-iterations 0",
+                          "--mmseqs-evalue 0", "--mmseqs-sensitivity nan"}) {
+    SCOPED_TRACE(bad);
+    auto r = test::run_command(base + bad);
+    EXPECT_EQ(r.status, 2) << r.output;
+    const std::string name = std::string(bad).substr(0, std::string(bad).find(' '));
+    EXPECT_NE(r.output.find("error: " + name), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(d / "q.a3m"));
+  }
+}
+
 }  // namespace
 }  // namespace trifold
