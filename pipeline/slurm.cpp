@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <regex>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
@@ -88,8 +90,14 @@ SlurmScripts make_slurm_scripts(const SlurmOptions& o, const fs::path& bin, cons
   check_mem(o.net_mem, "--net-mem");
   if (o.dependency != "aftercorr" && o.dependency != "afterok")
     throw InputError("--dependency '" + o.dependency + "': use aftercorr or afterok");
-  if (o.msa_cpus < 1 || o.net_cpus < 1 || o.gpus < 0 || o.max_parallel < 0 || o.array_size < 0)
-    throw InputError("--msa-cpus/--net-cpus must be >= 1, --gpus/--max-parallel/--array-size >= 0");
+  // One message per option, naming it and its value (a combined message left the user to guess which).
+  const std::pair<const char*, int> at_least_one[] = {{"--msa-cpus", o.msa_cpus}, {"--net-cpus", o.net_cpus}};
+  for (const auto& [name, v] : at_least_one)
+    if (v < 1) throw InputError(std::string(name) + " " + std::to_string(v) + ": must be >= 1");
+  const std::pair<const char*, int> at_least_zero[] = {
+      {"--gpus", o.gpus}, {"--max-parallel", o.max_parallel}, {"--array-size", o.array_size}};
+  for (const auto& [name, v] : at_least_zero)
+    if (v < 0) throw InputError(std::string(name) + " " + std::to_string(v) + ": must be >= 0");
   if (n_targets == 0) throw InputError("no targets to submit");
   SlurmScripts sc;
   sc.array_size = o.array_size > 0 ? o.array_size : static_cast<int>(std::min<size_t>(n_targets, o.max_array));

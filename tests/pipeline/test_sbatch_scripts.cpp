@@ -163,6 +163,12 @@ TEST(SbatchScripts, BadOptionsAreInputErrors) {
     EXPECT_EQ(r.status, 2) << bad << ": " << r.output;  // InputError exit code
     EXPECT_NE(r.output.find("error:"), std::string::npos) << bad;
   }
+  // Each count option's message names that option and its value (one combined message named five options).
+  for (const char* bad : {"--msa-cpus 0", "--net-cpus -1", "--gpus -1", "--max-parallel -3", "--array-size -2"}) {
+    auto r = test::run_command(base + bad);
+    EXPECT_EQ(r.status, 2) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find(std::string("error: ") + bad + ": must be"), std::string::npos) << r.output;
+  }
   auto r = test::run_command(base + "--method network --weights /nonexistent.h5");
   EXPECT_NE(r.status, 0);
   // --submit of an unknown scheduler
