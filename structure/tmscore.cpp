@@ -54,6 +54,7 @@ TmScoreResult tm_score(const std::vector<Vec3>& model_ca, const std::vector<Vec3
   const int n_ali = static_cast<int>(pairs.size());
   res.aligned = n_ali;
   if (res.native_length == 0) throw InputError("TM-score: the native has no CA atoms");
+  if (res.model_length == 0) throw InputError("TM-score: the model has no CA atoms");
   if (n_ali == 0) throw InputError("TM-score: model and native have no residue in common");
   const int lb = res.native_length;
   double d0 = lb > 15 ? 1.24 * std::cbrt(lb - 15.0) - 1.8 : 0.5;

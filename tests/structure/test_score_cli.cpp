@@ -101,6 +101,41 @@ TEST(ScoreCli, BadInputIsAClearErrorWithNonZeroExit) {
   EXPECT_NE(lines[2].find("no ATOM/HETATM records"), std::string::npos) << lines[2];
 }
 
+// A coordinate that reads "nan" made the TM-score search loop forever; a model without CA atoms was reported
+// as "no residue in common". Both are now errors that say what is wrong (the timeout keeps the old hang finite).
+TEST(ScoreCli, NonFiniteCoordinatesAndMissingCaAreClearErrors) {
+  TRIFOLD_REQUIRE_SHARED(kNative);
+  test::ScratchDir dir("score_cli_nan");
+  const std::string native_text = read_file(test::shared_path(kNative));
+  std::string nan_ca, no_ca;
+  bool first_ca = true;
+  std::istringstream in(native_text);
+  for (std::string line; std::getline(in, line);) {
+    const bool atom = line.rfind("ATOM", 0) == 0 && line.size() > 54;
+    const bool ca = atom && line.substr(12, 4) == " CA ";
+    if (ca && first_ca) {
+      line.replace(30, 8, "     nan");
+      first_ca = false;
+    }
+    nan_ca += line + "\n";
+    if (!ca) no_ca += line + "\n";
+  }
+  write(dir / "nan.pdb", nan_ca);
+  write(dir / "noca.pdb", no_ca);
+  const std::string native = q(test::shared_path(kNative));
+  auto r = test::run_command("timeout 60 " + bin() + " score " + q(dir / "nan.pdb") + " " + native);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("nan.pdb: residue"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("atom CA"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << r.output;
+  r = test::run_command("timeout 60 " + bin() + " score " + native + " " + q(dir / "nan.pdb"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << r.output;
+  r = test::run_command(bin() + " score " + q(dir / "noca.pdb") + " " + native);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("the model has no CA atoms"), std::string::npos) << r.output;
+}
+
 TEST(ScoreCli, PairsOutputIndependentOfThreadCount) {
   TRIFOLD_REQUIRE_SHARED("data/casp14/domains.tsv");
   test::ScratchDir dir("score_cli_pairs");
