@@ -26,8 +26,9 @@ bool needs_quotes(const std::string& v) {
     if (c == ' ' || c == '\t') return true;
   std::string low;
   for (char c : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return low.starts_with("data_") || low.starts_with("loop_") || low.starts_with("save_") || low == "stop_" ||
-         low == "global_";
+  // Prefixes, as the reader's is_keyword() tests them: a bare "stop_x" would end the loop there.
+  return low.starts_with("data_") || low.starts_with("loop_") || low.starts_with("save_") || low.starts_with("stop_") ||
+         low.starts_with("global_");
 }
 
 // A CIF value: bare when possible, else quoted with a quote character the value does not contain followed
@@ -37,6 +38,14 @@ std::string cif_value(const std::string& v) {
   if (v.find('\'') == std::string::npos) return "'" + v + "'";
   if (v.find('"') == std::string::npos) return "\"" + v + "\"";
   return "\n;" + v + "\n;\n";
+}
+
+// "%.*f" of v, however long.
+std::string fixed(double v, int decimals) {
+  const int n = std::snprintf(nullptr, 0, "%.*f", decimals, v);
+  std::string out(static_cast<size_t>(n), '\0');
+  std::snprintf(out.data(), out.size() + 1, "%.*f", decimals, v);
+  return out;
 }
 
 std::string block_name(const std::string& id) {
@@ -192,6 +201,14 @@ int to_int(const Token& t, const std::string& source, const char* what) {
 
 bool is_water(const std::string& name) { return name == "HOH" || name == "WAT" || name == "DOD"; }
 
+// An _atom_site value must be printable text (a tab aside), as CIF requires: a NUL or a newline (from a text
+// field) in a name cannot be written back and is no name anyway. Returns the offending byte or -1.
+int control_byte(std::string_view v) {
+  for (unsigned char c : v)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return c;
+  return -1;
+}
+
 }  // namespace
 
 std::string format_mmcif(const Structure& s, const std::string& entry_id) {
@@ -221,7 +238,7 @@ std::string format_mmcif(const Structure& s, const std::string& entry_id) {
   out += "#\nloop_\n";
   for (const char* c : columns) out += std::string("_atom_site.") + c + "\n";
   int serial = 1;
-  char buf[160];
+  // Appended as strings, not through a fixed-size snprintf buffer: a long name or a huge number cut the row.
   for (size_t ci = 0; ci < s.chains.size(); ++ci) {
     const Chain& c = s.chains[ci];
     std::string auth_asym = c.id.empty() ? "." : cif_value(c.id);
@@ -231,11 +248,16 @@ std::string format_mmcif(const Structure& s, const std::string& entry_id) {
       std::string icode = (r.icode == ' ' || r.icode == '\0') ? "?" : cif_value(std::string(1, r.icode));
       std::string comp = cif_value(r.name);
       for (const auto& a : r.atoms) {
-        std::snprintf(buf, sizeof buf, "%s %d %s %s . %s %s %zu %s %s %.3f %.3f %.3f %.2f %.2f %d %s 1\n",
-                      r.het ? "HETATM" : "ATOM", serial++, cif_value(a.element.empty() ? "X" : a.element).c_str(),
-                      cif_value(a.name).c_str(), comp.c_str(), asym[ci].c_str(), ci + 1, seq.c_str(), icode.c_str(),
-                      a.pos.x, a.pos.y, a.pos.z, a.occupancy, a.bfactor, r.seqnum, auth_asym.c_str());
-        out += buf;
+        const std::string fields[] = {std::to_string(serial++), cif_value(a.element.empty() ? "X" : a.element),
+                                      cif_value(a.name), ".", comp, asym[ci], std::to_string(ci + 1), seq, icode,
+                                      fixed(a.pos.x, 3), fixed(a.pos.y, 3), fixed(a.pos.z, 3), fixed(a.occupancy, 2),
+                                      fixed(a.bfactor, 2), std::to_string(r.seqnum), auth_asym, "1"};
+        out += r.het ? "HETATM" : "ATOM";
+        for (const auto& f : fields) {
+          out += ' ';
+          out += f;
+        }
+        out += '\n';
       }
     }
   }
@@ -310,6 +332,10 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
                                                        std::to_string(cols.size())));
       row.push_back(tok);
     }
+    for (size_t i = 0; i < cols.size(); ++i)
+      if (int b = control_byte(row[i].text); b >= 0)
+        throw InputError(located(source, row[i].line, "_atom_site." + cols[i] + " value contains a control character (byte " +
+                                                          std::to_string(b) + ")"));
     have = tz.next(tok);
     saw_rows = true;
     auto val = [&](int c) -> std::string {

@@ -150,6 +150,56 @@ TEST(Mmcif, BadInputNamesLine) {
   EXPECT_THROW(parse_mmcif("ATOM 1\n", "notcif"), InputError);
 }
 
+// Found by tests/fuzz/fuzz_mmcif: a NUL byte or a newline (from a ;-text field) in an _atom_site value was
+// accepted, and the writer then cut the row at the NUL or split it at the newline (write -> read lost atoms).
+TEST(Mmcif, ControlCharacterInValueIsInputError) {
+  const std::string head = "data_x\nloop_\n_atom_site.label_atom_id\n_atom_site.label_comp_id\n_atom_site.auth_seq_id\n"
+                           "_atom_site.auth_asym_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n"
+                           "CA ALA 1 A 1.0 2.0 3.0\n";
+  try {
+    parse_mmcif(head + "CB ALA 1 'A" + std::string(1, '\0') + "B' 1.0 2.0 3.0\n", "nul.cif");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("nul.cif:11: _atom_site.auth_asym_id value contains a control character "
+                                         "(byte 0)"), std::string::npos) << e.what();
+  }
+  try {
+    parse_mmcif(head + "\n;C\nB\n;\nALA 1 A 1.0 2.0 3.0\n", "text.cif");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("text.cif:12: _atom_site.label_atom_id value contains a control character "
+                                         "(byte 10)"), std::string::npos) << e.what();
+  }
+  // A tab inside a quoted value is text: the writer quotes it again.
+  Structure s = parse_mmcif(head + "'C\tB' ALA 1 A 1.0 2.0 3.0\n", "tab.cif");
+  Structure again = parse_mmcif(format_mmcif(s), "tab.cif");
+  EXPECT_EQ(again.chains.at(0).residues.at(0).atoms.at(1).name, "C\tB");
+}
+
+// The writer printed each row into a 160-byte buffer: a long chain ID or a huge coordinate cut the row short.
+// And a bare value starting with "stop_" or "global_" (which the reader takes for a keyword) was not quoted.
+TEST(Mmcif, WriterRoundTripsLongNamesHugeNumbersAndKeywordPrefixes) {
+  Structure s;
+  Residue r;
+  r.name = "stop_x";
+  r.seqnum = 7;
+  for (const char* name : {"N", "CA", "global_y"}) {
+    Atom a;
+    a.name = name;
+    a.element = "C";
+    a.pos = {1e200, -2.5, 3.25};
+    r.atoms.push_back(a);
+  }
+  s.chains.push_back(Chain{std::string(150, 'L'), {r}});
+  s.chains.push_back(Chain{"B", {r}});
+  Structure again = parse_mmcif(format_mmcif(s, "long"), "long.cif");
+  ASSERT_EQ(again.atom_count(), 6u);
+  EXPECT_EQ(again.chains.at(0).id, std::string(150, 'L'));
+  EXPECT_EQ(again.chains.at(1).residues.at(0).name, "stop_x");
+  EXPECT_EQ(again.chains.at(1).residues.at(0).atoms.at(2).name, "global_y");
+  EXPECT_EQ(again.chains.at(1).residues.at(0).atoms.at(2).pos.x, 1e200);
+}
+
 TEST(Mmcif, WriteIsAtomicAndReadable) {
   TRIFOLD_REQUIRE_SHARED("data/casp14/T1034-D1/native.pdb");
   test::ScratchDir dir("mmcif_write");
