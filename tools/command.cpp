@@ -3,7 +3,9 @@
 
 #include <omp.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "io/error.hpp"
 #include "io/log.hpp"
@@ -45,6 +47,12 @@ bool parse(const std::string& command, const std::string& usage, const std::vect
   if (threads > kMaxThreads)
     throw InputError("--threads " + std::to_string(threads) + ": at most " + std::to_string(kMaxThreads));
   if (threads > 0) omp_set_num_threads(threads);
+  // The same limit when the count comes from OMP_NUM_THREADS (--threads 0).
+  if (threads == 0 && omp_get_max_threads() > kMaxThreads) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    throw InputError(std::string("OMP_NUM_THREADS=") + (env ? env : "?") + ": at most " +
+                     std::to_string(kMaxThreads) + " threads (or give --threads N)");
+  }
   return true;
 }
 

@@ -212,5 +212,17 @@ TEST(Predict, PlanAndMsaNumericOptionsAreChecked) {
   }
 }
 
+// A huge OMP_NUM_THREADS (no --threads) crashed with SIGSEGV inside libgomp, like --threads 100000 did.
+TEST(Predict, HugeOmpNumThreadsIsAnInputError) {
+  test::ScratchDir d("predict_omp_threads");
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVG\n");
+  auto r = test::run_command("OMP_NUM_THREADS=100000 timeout 120 '" + test::trifold_binary().string() +
+                             "' predict --fasta '" + (d / "q.fasta").string() + "' --out '" + (d / "o").string() +
+                             "' --db '" + (d / "q.fasta").string() + "' --method coevolution");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("error: OMP_NUM_THREADS=100000: at most"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "o"));
+}
+
 }  // namespace
 }  // namespace trifold
