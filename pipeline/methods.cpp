@@ -1,5 +1,6 @@
 // The tables of prediction methods and MSA sources compiled into this build, and the given-A3M source.
 #include <algorithm>
+#include <string>
 
 #include "io/error.hpp"
 #include "pipeline/method.hpp"
@@ -19,10 +20,20 @@ class GivenA3mSource final : public MsaSource {
   A3m search(const std::string& id, const std::string& sequence) override {
     A3m a = read_a3m(path_);
     std::string q = a.aligned(0);
-    if (q != sequence)
+    if (q != sequence) {
+      // Name the first difference: two 20-residue sequences that differ in one letter gave no clue where.
+      const size_t n = std::min(q.size(), sequence.size());
+      size_t i = 0;
+      while (i < n && q[i] == sequence[i]) ++i;
+      std::string where = "; one is a prefix of the other";
+      if (i < n) {
+        where = "; first difference at residue " + std::to_string(i + 1) + ": '";
+        where.append(1, q[i]).append("' in the alignment, '").append(1, sequence[i]).append("' in the sequence");
+      }
       throw InputError(path_.string() + ": the alignment's first row (" + std::to_string(q.size()) +
                        " residues) is not the sequence of target '" + id + "' (" + std::to_string(sequence.size()) +
-                       " residues)");
+                       " residues)" + where);
+    }
     return a;
   }
 

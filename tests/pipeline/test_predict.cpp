@@ -224,5 +224,22 @@ TEST(Predict, HugeOmpNumThreadsIsAnInputError) {
   EXPECT_FALSE(fs::exists(d / "o"));
 }
 
+// An alignment whose first row is not the FASTA sequence: the message names the first differing residue (it
+// only gave both lengths, equal here), and nothing that looks complete is left.
+TEST(Predict, MismatchedAlignmentNamesTheFirstDifference) {
+  test::ScratchDir d("predict_a3m_mismatch");
+  write_file_atomic(d / "q.fasta", ">q\nMKVLAAGIVGLLLAAGCSSH\n");
+  write_file_atomic(d / "q.a3m", ">q\nMKVLAAGIVGLLKAAGCSSH\n>h\nMKVLAAGIVGLLKAAGCSS-\n");
+  auto r = test::run_command("'" + test::trifold_binary().string() + "' predict --fasta '" +
+                             (d / "q.fasta").string() + "' --a3m '" + (d / "q.a3m").string() + "' --out '" +
+                             (d / "o").string() + "' --method coevolution");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("first difference at residue 13: 'K' in the alignment, 'L' in the sequence"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(d / "o" / pipeline::kDoneMarker));
+  EXPECT_FALSE(fs::exists(d / "o" / pipeline::kModelPdb));
+}
+
 }  // namespace
 }  // namespace trifold
