@@ -34,6 +34,12 @@ std::string timings_json(const Target& t, const RunReport& r) {
 Resources make_resources(const Settings& settings, bool need_search) {
   Resources r;
   if (settings.max_length == 0) throw InputError("--max-length must be > 0");
+  // Checked once here, before any work. run_stages checks it too, but per target: in a batch a typo failed every
+  // target (index and status files written), and a rerun with the right value kept them failed unless
+  // --retry-failed; predict left an empty .stages folder.
+  const std::string& stop = settings.stop_after;
+  if (!stop.empty() && stop != "input" && stop != "msa" && stop != "predict")
+    throw InputError("--stop-after " + stop + ": no such stage (stages: input, msa, predict)");
   if (need_search) r.search = make_search_source(settings);
   if (needs_method(settings)) r.method = make_method(settings);
   return r;

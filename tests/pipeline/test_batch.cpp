@@ -229,5 +229,23 @@ TEST(Batch, OutOfRangeShardAndMaxLengthAreInputErrors) {
   }
 }
 
+// An unknown --stop-after is a batch-level error before any target starts. It was a per-target failure: every
+// target was written as failed (status, index), and rerunning with the corrected option kept them failed.
+TEST(Batch, UnknownStopAfterFailsBeforeAnyTarget) {
+  test::ScratchDir d("batch_bad_stop_after");
+  write_file_atomic(d / "in.fasta", ">a\nMKVLAAGIVG\n>b\nMKVLAAGIVG\n");
+  const std::string base = "'" + test::trifold_binary().string() + "' batch '" + (d / "in.fasta").string() +
+                           "' --out '" + (d / "out").string() + "' --db '" + (d / "in.fasta").string() +
+                           "' --method coevolution --stop-after ";
+  auto r = test::run_command(base + "msaa");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("error: --stop-after msaa: no such stage"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "out" / "a"));
+  EXPECT_FALSE(fs::exists(d / "out" / "batch_index.tsv"));
+  r = test::run_command(base + "msa");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(d / "out" / "a" / kMsaFile)) << r.output;
+}
+
 }  // namespace
 }  // namespace trifold::pipeline
