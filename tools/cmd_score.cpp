@@ -1,6 +1,7 @@
 // `trifold score`: TM-score, GDT-TS/HA, RMSD and lDDT of a model against a native, or of many pairs in parallel.
 #include <omp.h>
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "io/file_util.hpp"
 #include "io/json.hpp"
 #include "io/log.hpp"
+#include "io/mmcif.hpp"
 #include "io/pdb.hpp"
 #include "structure/score.hpp"
 #include "tools/command.hpp"
@@ -28,6 +30,19 @@ struct PairJob {
   structure::PairScore score;
   std::string error;
 };
+
+// A model or native file: mmCIF when the name ends in .cif or .mmcif (optionally .gz), else PDB. Before, the
+// PDB reader was used for everything, so predict's own model.cif was refused as "not a PDB file?".
+Structure read_structure_file(const fs::path& path) {
+  std::string name = path.filename().string();
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto ends_with = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with(".cif") || ends_with(".mmcif") || ends_with(".cif.gz") || ends_with(".mmcif.gz"))
+    return read_mmcif(path);
+  return read_pdb(path);
+}
 
 // Reads "model<TAB>native" lines; blank lines and lines starting with '#' are skipped. Relative paths are
 // taken relative to the pairs file's folder.
@@ -63,8 +78,8 @@ std::vector<PairJob> read_pairs(const fs::path& file) {
 int run_score(const std::vector<std::string>& args) {
   po::options_description opts("trifold score options");
   opts.add_options()
-      ("model", po::value<std::string>(), "model PDB file")
-      ("native", po::value<std::string>(), "native (reference) PDB file")
+      ("model", po::value<std::string>(), "model PDB file (mmCIF when named .cif/.mmcif)")
+      ("native", po::value<std::string>(), "native (reference) PDB file (mmCIF when named .cif/.mmcif)")
       ("pairs", po::value<std::string>(), "TSV file of model<TAB>native lines to score in parallel")
       ("json", po::bool_switch(), "write JSON instead of text (single pair) or TSV (--pairs)")
       ("by-sequence", po::bool_switch(), "pair residues by global sequence alignment instead of residue number")
@@ -93,8 +108,8 @@ int run_score(const std::vector<std::string>& args) {
     for (long i = 0; i < static_cast<long>(jobs.size()); ++i) {
       auto& j = jobs[i];
       try {
-        Structure m = read_pdb(j.model_path);
-        Structure n = read_pdb(j.native_path);
+        Structure m = read_structure_file(j.model_path);
+        Structure n = read_structure_file(j.native_path);
         j.score = structure::score_pair(m, n, so);
       } catch (const Error& e) {
         j.error = e.what();
@@ -142,8 +157,8 @@ int run_score(const std::vector<std::string>& args) {
     if (!vm.count("model") || !vm.count("native"))
       throw InputError("trifold score: need MODEL and NATIVE (or --pairs FILE); see 'trifold score --help'");
     const std::string mp = vm["model"].as<std::string>(), np = vm["native"].as<std::string>();
-    Structure m = read_pdb(mp);
-    Structure n = read_pdb(np);
+    Structure m = read_structure_file(mp);
+    Structure n = read_structure_file(np);
     structure::PairScore s = structure::score_pair(m, n, so);
     if (json) {
       JsonWriter w(out);

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "io/file_util.hpp"
+#include "io/mmcif.hpp"
+#include "io/pdb.hpp"
 #include "tests/common/test_data.hpp"
 
 using namespace trifold;
@@ -134,6 +136,51 @@ TEST(ScoreCli, NonFiniteCoordinatesAndMissingCaAreClearErrors) {
   r = test::run_command(bin() + " score " + q(dir / "noca.pdb") + " " + native);
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("the model has no CA atoms"), std::string::npos) << r.output;
+}
+
+// Files named .cif are read as mmCIF (predict writes model.cif; it was refused as "not a PDB file?"): the same
+// scores as the PDB, and an mmCIF without a coordinate column is an error naming the file, line and column.
+TEST(ScoreCli, MmcifModelsAreReadAndMalformedOnesNamed) {
+  TRIFOLD_REQUIRE_SHARED(kModel);
+  test::ScratchDir dir("score_cli_mmcif");
+  write_mmcif(dir / "model.cif", read_pdb(test::shared_path(kModel)));
+  const std::string native = q(test::shared_path(kNative));
+  auto pdb = test::run_command(bin() + " score --json " + q(test::shared_path(kModel)) + " " + native, false);
+  auto cif = test::run_command(bin() + " score --json " + q(dir / "model.cif") + " " + native, false);
+  ASSERT_EQ(pdb.status, 0);
+  ASSERT_EQ(cif.status, 0) << cif.output;
+  auto tm = [](const std::string& json) {
+    size_t p = json.find("\"tm_score\": ");
+    return p == std::string::npos ? std::string() : json.substr(p, 22);
+  };
+  EXPECT_FALSE(tm(pdb.output).empty()) << pdb.output;
+  EXPECT_EQ(tm(cif.output), tm(pdb.output));
+  // Drop the _atom_site.Cartn_x column (header line and the field of every row).
+  std::string text = read_file(dir / "model.cif"), out;
+  std::istringstream in(text);
+  int col = -1, n = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("_atom_site.", 0) == 0) {
+      if (line.rfind("_atom_site.Cartn_x", 0) == 0) {
+        col = n;
+        continue;
+      }
+      ++n;
+    } else if (col >= 0 && (line.rfind("ATOM", 0) == 0 || line.rfind("HETATM", 0) == 0)) {
+      std::istringstream f(line);
+      std::string tok, kept;
+      for (int i = 0; f >> tok; ++i)
+        if (i != col) kept += (kept.empty() ? "" : " ") + tok;
+      line = kept;
+    }
+    out += line + "\n";
+  }
+  ASSERT_GE(col, 0);
+  write(dir / "nox.cif", out);
+  auto r = test::run_command(bin() + " score " + q(dir / "nox.cif") + " " + native);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("nox.cif:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("lacks column Cartn_x"), std::string::npos) << r.output;
 }
 
 TEST(ScoreCli, PairsOutputIndependentOfThreadCount) {
