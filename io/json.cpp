@@ -121,10 +121,11 @@ JsonWriter& JsonWriter::number(double v, int precision) {
     os_ << "null";
     return *this;
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  // Sized by a first snprintf: a fixed buffer silently cut large values (1e100 has 101 digits) to wrong digits.
+  const int n = std::snprintf(nullptr, 0, "%.*f", precision, v);
+  std::string s(static_cast<size_t>(n), '\0');
+  std::snprintf(s.data(), s.size() + 1, "%.*f", precision, v);
   // "-0.0000" carries no information and trips naive comparisons.
-  std::string s = buf;
   if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
   os_ << s;
   return *this;

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "io/error.hpp"
@@ -21,6 +23,19 @@ TEST(Json, CompactNestingAndNumbers) {
   j.end_object();
   EXPECT_TRUE(j.done());
   EXPECT_EQ(o.str(), R"({"a":3,"b":0.9586,"c":["x",0.00,null,true],"d":{},"nan":null})");
+}
+
+// Found by tests/fuzz/fuzz_json: number() printed into a 64-byte buffer, so a value of 1e63 or more came out as
+// its first 63 digits, a wrong number.
+TEST(Json, LargeNumbersKeepAllDigits) {
+  std::ostringstream o;
+  JsonWriter j(o, 0);
+  j.begin_array().number(1e100, 2).number(-1.5e70, 0).end_array();
+  char a[256], b[256];
+  std::snprintf(a, sizeof a, "%.2f", 1e100);   // 101 digits before the point
+  std::snprintf(b, sizeof b, "%.0f", -1.5e70);
+  EXPECT_EQ(o.str(), "[" + std::string(a) + "," + b + "]");
+  EXPECT_EQ(std::strtod(o.str().c_str() + 1, nullptr), 1e100);
 }
 
 TEST(Json, Escaping) {
