@@ -33,7 +33,18 @@ std::string read_file(const fs::path& path) {
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
-  gzclose(f);
+  // zlib treats a gzip stream that stops before its end (a copy cut short, a full disk) as a soft error: gzread
+  // hands out what it could decompress and then reports end of file. Only gzerror/gzclose tell, and reading on
+  // would search a partial database or fold a partial alignment as if it were whole.
+  int err = Z_OK;
+  gzerror(f, &err);
+  const int closed = gzclose(f);
+  if (err == Z_BUF_ERROR || closed == Z_BUF_ERROR)
+    throw IoError(located(path.string(), 0,
+                          "truncated gzip file: the compressed data ends before the end of its stream (after " +
+                              std::to_string(out.size()) + " decompressed bytes); the file is incomplete"));
+  if (closed != Z_OK) throw IoError(located(path.string(), 0, "read error while closing (zlib code " +
+                                                                   std::to_string(closed) + ")"));
   return out;
 }
 

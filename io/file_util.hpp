@@ -8,7 +8,7 @@
 namespace trifold {
 
 // Reads a whole file into memory. Files starting with the gzip magic are decompressed transparently.
-// Throws IoError naming the path when it cannot be opened or read.
+// Throws IoError naming the path when it cannot be opened or read, or when a gzip file is corrupt or truncated.
 std::string read_file(const std::filesystem::path& path);
 
 // Writes to "<path>.tmp.<pid>" and renames onto `path` only on commit(); a destroyed, uncommitted AtomicFile
