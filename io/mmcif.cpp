@@ -2,6 +2,7 @@
 #include "io/mmcif.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -188,6 +189,8 @@ double to_double(const Token& t, const std::string& source, const char* what) {
   auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
   if (t.text.empty() || ec != std::errc() || p != t.text.data() + t.text.size())
     throw InputError(located(source, t.line, std::string("malformed ") + what + " '" + std::string(t.text) + "'"));
+  if (!std::isfinite(v))
+    throw InputError(located(source, t.line, std::string(what) + " '" + std::string(t.text) + "' is not a finite number"));
   return v;
 }
 
@@ -248,6 +251,11 @@ std::string format_mmcif(const Structure& s, const std::string& entry_id) {
       std::string icode = (r.icode == ' ' || r.icode == '\0') ? "?" : cif_value(std::string(1, r.icode));
       std::string comp = cif_value(r.name);
       for (const auto& a : r.atoms) {
+        for (double v : {a.pos.x, a.pos.y, a.pos.z, a.occupancy, a.bfactor})
+          if (!std::isfinite(v))
+            throw InputError("cannot write mmCIF: atom " + a.name + " of residue " + r.name + " " +
+                             std::to_string(r.seqnum) + " chain '" + c.id +
+                             "' has a non-finite coordinate, occupancy or B-factor");
         const std::string fields[] = {std::to_string(serial++), cif_value(a.element.empty() ? "X" : a.element),
                                       cif_value(a.name), ".", comp, asym[ci], std::to_string(ci + 1), seq, icode,
                                       fixed(a.pos.x, 3), fixed(a.pos.y, 3), fixed(a.pos.z, 3), fixed(a.occupancy, 2),
@@ -321,6 +329,7 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
   int model_index = 0;
   std::string current_model;
   bool saw_rows = false;
+  long first_split_row = 0;  // the first row that runs over more than one line (0: none yet)
   while (have && !is_keyword(tok)) {
     row.clear();
     row.push_back(tok);
@@ -336,6 +345,7 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
       if (int b = control_byte(row[i].text); b >= 0)
         throw InputError(located(source, row[i].line, "_atom_site." + cols[i] + " value contains a control character (byte " +
                                                           std::to_string(b) + ")"));
+    if (first_split_row == 0 && row.front().line != row.back().line) first_split_row = row.front().line;
     have = tz.next(tok);
     saw_rows = true;
     auto val = [&](int c) -> std::string {
@@ -366,14 +376,23 @@ Structure parse_mmcif(std::string_view text, const std::string& source, const Mm
         }
     for (auto& ch : a.element) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (!opt.include_hydrogens && (a.element == "H" || a.element == "D")) continue;
-    a.pos = {to_double(row[c_x], source, "Cartn_x"), to_double(row[c_y], source, "Cartn_y"),
-             to_double(row[c_z], source, "Cartn_z")};
-    a.occupancy = (c_occ >= 0 && !is_null(row[c_occ])) ? to_double(row[c_occ], source, "occupancy") : 1.0;
-    a.bfactor = (c_b >= 0 && !is_null(row[c_b])) ? to_double(row[c_b], source, "B_iso_or_equiv") : 0.0;
-    a.serial = (c_id >= 0 && !is_null(row[c_id])) ? to_int(row[c_id], source, "atom id") : 0;
-    if (is_null(row[c_auth_seq]))
-      throw InputError(located(source, row_line, "atom '" + a.name + "' has no residue number"));
-    int seqnum = to_int(row[c_auth_seq], source, "residue number");
+    int seqnum = 0;
+    try {
+      a.pos = {to_double(row[c_x], source, "Cartn_x"), to_double(row[c_y], source, "Cartn_y"),
+               to_double(row[c_z], source, "Cartn_z")};
+      a.occupancy = (c_occ >= 0 && !is_null(row[c_occ])) ? to_double(row[c_occ], source, "occupancy") : 1.0;
+      a.bfactor = (c_b >= 0 && !is_null(row[c_b])) ? to_double(row[c_b], source, "B_iso_or_equiv") : 0.0;
+      a.serial = (c_id >= 0 && !is_null(row[c_id])) ? to_int(row[c_id], source, "atom id") : 0;
+      if (is_null(row[c_auth_seq]))
+        throw InputError(located(source, row_line, "atom '" + a.name + "' has no residue number"));
+      seqnum = to_int(row[c_auth_seq], source, "residue number");
+    } catch (const InputError& e) {
+      // CIF lets a row run over several lines, so a row missing a value borrows the next line's first values and
+      // the misfit shows up a row later. Say where rows first stopped matching lines.
+      if (first_split_row == 0) throw;
+      throw InputError(std::string(e.what()) + " (rows stopped matching lines at the row that starts on line " +
+                       std::to_string(first_split_row) + ": is a value missing there?)");
+    }
     std::string ins = val(c_ins);
     char icode = ins.empty() ? ' ' : ins[0];
     std::string chain = val(c_auth_asym);

@@ -2,8 +2,10 @@
 #include "io/pdb.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
+#include <sstream>
 #include <tuple>
 
 #include "io/error.hpp"
@@ -31,6 +33,8 @@ double parse_double(std::string_view s, const std::string& source, long line, co
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || p != t.data() + t.size())
     throw InputError(located(source, line, std::string("malformed ") + what + " '" + std::string(s) + "'"));
+  if (!std::isfinite(v))
+    throw InputError(located(source, line, std::string(what) + " '" + t + "' is not a finite number"));
   return v;
 }
 
@@ -121,6 +125,22 @@ Structure read_pdb(const std::filesystem::path& path, const PdbReadOptions& opt)
   return parse_pdb(text, path.string(), opt);
 }
 
+namespace {
+
+// PDB's columns are fixed: a value wider than its field shifts every column after it, and a reader then takes
+// x for y or a B-factor for an element; NaN prints as "nan". Such a structure is refused by name instead.
+void check_pdb_field(double v, double lo, double hi, const char* field, const Chain& c, const Residue& r,
+                     const Atom* a) {
+  if (std::isfinite(v) && v >= lo && v <= hi) return;
+  std::ostringstream msg;
+  msg << "cannot write PDB: " << field << " " << v << " of " << (a ? "atom " + a->name + " of " : std::string())
+      << "residue " << r.name << " " << r.seqnum << " chain '" << c.id << "' does not fit the format's fixed "
+      << "columns (" << lo << " to " << hi << ")" << (std::isfinite(v) ? "; mmCIF has no such limit" : "");
+  throw InputError(msg.str());
+}
+
+}  // namespace
+
 std::string format_pdb(const Structure& s, const std::vector<std::string>& remarks) {
   std::string out;
   char buf[128];
@@ -136,6 +156,12 @@ std::string format_pdb(const Structure& s, const std::vector<std::string>& remar
         // Atom names of fewer than 4 characters start in column 14 unless the element has two letters.
         std::string name = a.name;
         if (name.size() < 4 && a.element.size() < 2) name = " " + name;
+        check_pdb_field(r.seqnum, -999, 9999, "residue number", c, r, nullptr);
+        check_pdb_field(a.pos.x, -999.999, 9999.999, "x coordinate", c, r, &a);
+        check_pdb_field(a.pos.y, -999.999, 9999.999, "y coordinate", c, r, &a);
+        check_pdb_field(a.pos.z, -999.999, 9999.999, "z coordinate", c, r, &a);
+        check_pdb_field(a.occupancy, -99.99, 999.99, "occupancy", c, r, &a);
+        check_pdb_field(a.bfactor, -99.99, 999.99, "B-factor", c, r, &a);
         std::snprintf(buf, sizeof buf, "%-6s%5d %-4.4s %3.3s %1.1s%4d%c   %8.3f%8.3f%8.3f%6.2f%6.2f          %2.2s\n",
                       r.het ? "HETATM" : "ATOM", serial % 100000, name.c_str(), r.name.c_str(),
                       c.id.empty() ? " " : c.id.c_str(), r.seqnum, r.icode, a.pos.x, a.pos.y, a.pos.z,

@@ -1,6 +1,7 @@
 // mmCIF writer/reader round trips on real natives and AlphaFold2 models, and a load check in OpenStructure.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "io/error.hpp"
@@ -146,8 +147,44 @@ TEST(Mmcif, BadInputNamesLine) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("bad.cif:11"), std::string::npos) << e.what();
   }
+  // A row missing a value in the middle of the loop takes the next line's first value: the error (a row later,
+  // where the misfit shows) also names the line where rows stopped matching lines.
+  const char* short_row = "data_x\nloop_\n_atom_site.id\n_atom_site.label_atom_id\n_atom_site.label_comp_id\n"
+                          "_atom_site.auth_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n"
+                          "1 CA ALA 1 1.0 2.0 3.0\n2 CB ALA 1 1.0 2.0\n3 CB ALA 1 1.0 2.0 3.0\n4 CB ALA 1 1.0 2.0 3.0\n";
+  try {
+    parse_mmcif(short_row, "short.cif");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("short.cif:12: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rows stopped matching lines at the row that starts on line 11: is a value "
+                                         "missing there?"),
+              std::string::npos) << e.what();
+  }
   EXPECT_THROW(parse_mmcif("data_x\n_entry.id x\n", "empty.cif"), InputError);
   EXPECT_THROW(parse_mmcif("ATOM 1\n", "notcif"), InputError);
+}
+
+// "nan"/"inf" parse as doubles but are no coordinates; the writer refuses them too (it printed "nan").
+TEST(Mmcif, NonFiniteCoordinateIsAnError) {
+  const char* text = "data_x\nloop_\n_atom_site.id\n_atom_site.label_atom_id\n_atom_site.label_comp_id\n"
+                     "_atom_site.auth_seq_id\n_atom_site.Cartn_x\n_atom_site.Cartn_y\n_atom_site.Cartn_z\n"
+                     "1 CA ALA 1 1.0 2.0 3.0\n2 CB ALA 1 1.0 2.0 -inf\n";
+  try {
+    parse_mmcif(text, "inf.cif");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("inf.cif:11: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'-inf' is not a finite number"), std::string::npos) << e.what();
+  }
+  Structure s = parse_mmcif(std::string(text).replace(std::string(text).find("-inf"), 4, "4.0"), "ok.cif");
+  s.chains.at(0).residues.at(0).atoms.at(1).pos.y = std::nan("");
+  try {
+    format_mmcif(s, "x");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("atom CB of residue ALA 1"), std::string::npos) << e.what();
+  }
 }
 
 // Found by tests/fuzz/fuzz_mmcif: a NUL byte or a newline (from a ;-text field) in an _atom_site value was

@@ -1,6 +1,8 @@
 // PDB reader/writer: records, altlocs, models, MSE, blank chains, errors, round trip on real files.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "io/error.hpp"
 #include "io/file_util.hpp"
 #include "io/pdb.hpp"
@@ -73,6 +75,67 @@ TEST(Pdb, RoundTripRealNative) {
       EXPECT_NEAR(ra.atoms[k].pos.x, rb.atoms[k].pos.x, 5e-4);  // %8.3f
     }
   }
+}
+
+// "nan" and "inf" parse as doubles; a coordinate must be a finite number (scoring a NaN model hung before).
+TEST(Pdb, NonFiniteCoordinateIsAnErrorNamingTheLine) {
+  for (const char* value : {"     nan", "     inf", "    -inf"}) {
+    const std::string text = std::string("ATOM      1  N   ALA A   1      11.104   6.134  -6.504\n") +
+                             "ATOM      2  CA  ALA A   1      11.639" + value + "  -5.147\n";
+    try {
+      parse_pdb(text, "nan.pdb");
+      FAIL() << "expected InputError for '" << value << "'";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("nan.pdb:2: y coordinate"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("not a finite number"), std::string::npos) << e.what();
+    }
+  }
+}
+
+namespace {
+Structure one_atom(double x, double b, int seqnum) {
+  Structure s;
+  Residue r;
+  r.name = "ALA";
+  r.seqnum = seqnum;
+  Atom a;
+  a.name = "CA";
+  a.element = "C";
+  a.pos = {x, 2.0, 3.0};
+  a.bfactor = b;
+  r.atoms.push_back(a);
+  s.chains.push_back(Chain{"A", {r}});
+  return s;
+}
+
+std::string format_error(const Structure& s) {
+  try {
+    format_pdb(s);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+// PDB columns are fixed: x = 12345.678 printed 9 characters and pushed y and z one column right, which a reader
+// then misread (before: a corrupt file and exit 0). Values at the edges of each field still write and read back.
+TEST(Pdb, WriterRefusesValuesWiderThanTheirColumns) {
+  for (double x : {-999.999, 9999.999}) {
+    Structure back = parse_pdb(format_pdb(one_atom(x, 999.99, 9999)), "edge.pdb");
+    const Residue& r = back.chains.at(0).residues.at(0);
+    EXPECT_DOUBLE_EQ(r.atoms.at(0).pos.x, x);
+    EXPECT_DOUBLE_EQ(r.atoms.at(0).pos.y, 2.0);
+    EXPECT_DOUBLE_EQ(r.atoms.at(0).bfactor, 999.99);
+    EXPECT_EQ(r.seqnum, 9999);
+  }
+  std::string msg = format_error(one_atom(12345.678, 50, 1));
+  EXPECT_NE(msg.find("x coordinate 12345.7 of atom CA of residue ALA 1 chain 'A'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("mmCIF"), std::string::npos) << msg;
+  EXPECT_NE(format_error(one_atom(-1000.5, 50, 1)).find("x coordinate"), std::string::npos);
+  EXPECT_NE(format_error(one_atom(std::nan(""), 50, 1)).find("x coordinate nan"), std::string::npos);
+  EXPECT_NE(format_error(one_atom(1, 1000.0, 1)).find("B-factor 1000"), std::string::npos);
+  EXPECT_NE(format_error(one_atom(1, 50, 10000)).find("residue number 10000"), std::string::npos);
 }
 
 TEST(AtomicFile, UncommittedLeavesNothing) {
