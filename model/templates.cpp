@@ -72,11 +72,12 @@ std::vector<std::vector<double>> parse_hhr_stats(const std::string& path) {
     while (ls >> t) tok.push_back(t);
     std::vector<double> v;
     for (size_t q = 1; q < tok.size(); q += 2) {
-      try {
-        v.push_back(std::stod(tok[q]));
-      } catch (const std::exception&) {
+      // The whole token must be a finite number: stod read "12.5abc" as 12.5 and took "nan".
+      double x = 0;
+      const auto [p, ec] = std::from_chars(tok[q].data(), tok[q].data() + tok[q].size(), x);
+      if (ec != std::errc() || p != tok[q].data() + tok[q].size() || !std::isfinite(x))
         throw InputError(path + ":" + std::to_string(k + 2) + ": bad number '" + tok[q] + "'");
-      }
+      v.push_back(x);
     }
     if (v.size() < 6) throw InputError(path + ":" + std::to_string(k + 2) + ": expected at least 6 hit statistics");
     out.push_back(std::move(v));

@@ -1,4 +1,5 @@
 // MMseqs2 back-end: `mmseqs easy-search` with query/target alignment strings, turned into A3M rows.
+#include <charconv>
 #include <cstdio>
 #include <sstream>
 
@@ -43,8 +44,10 @@ A3m run_mmseqs(const SequenceRecord& query, const MsaOptions& opt, const fs::pat
       SequenceRecord r;
       r.name = c[1] + "/" + c[6] + "-" + c[7];
       r.description = "E=" + c[2] + " bits=" + c[3];
-      const size_t qstart = std::stoul(c[4]);
-      if (qstart < 1) throw InputError(located(tsv.string(), lineno, "query start must be >= 1"));
+      size_t qstart = 0;
+      const auto [end, ec] = std::from_chars(c[4].data(), c[4].data() + c[4].size(), qstart);
+      if (ec != std::errc() || end != c[4].data() + c[4].size() || qstart < 1)
+        throw InputError(located(tsv.string(), lineno, "query start must be an integer >= 1, got '" + c[4] + "'"));
       r.sequence = a3m_row_from_pair(query.sequence.size(), qstart - 1, c[8], c[9]);
       out.rows.push_back(std::move(r));
     }

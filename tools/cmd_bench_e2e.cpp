@@ -430,17 +430,10 @@ int run_bench_e2e(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("bench e2e", "[options]", args, opts, {}, vm)) return 0;
   const model::Device dev = require_network_device(vm["device"].as<std::string>());
-  std::vector<int> ls;
-  {
-    std::stringstream ss(vm["lengths"].as<std::string>());
-    std::string item;
-    while (std::getline(ss, item, ',')) ls.push_back(std::stoi(item));
-  }
+  const std::vector<int> ls = parse_int_list("bench e2e: --lengths", vm["lengths"].as<std::string>(), 2);
   const int n = vm["rows"].as<int>(), forced = vm["refine-iters"].as<int>();
   const uint32_t seed = vm["seed"].as<uint32_t>();
-  if (ls.empty() || n < 1 || forced < 0) throw InputError("bench e2e: need lengths, N >= 1, refine-iters >= 0");
-  for (int l : ls)
-    if (l < 2) throw InputError("bench e2e: lengths must be >= 2");
+  if (n < 1 || forced < 0) throw InputError("bench e2e: need N >= 1, refine-iters >= 0");
   if (dev.kind == model::DeviceKind::Cuda) {
     const int warm = vm["warmup-length"].as<int>();
     const int max_iter = vm["refine-max"].as<int>();

@@ -214,13 +214,7 @@ int run_bench_gpu(const std::vector<std::string>& args) {
   const model::MatmulPrecision precision = model::parse_matmul_precision(vm["precision"].as<std::string>());
   if (N < 1 || reps < 1 || top_k < 1 || dm % 12 != 0 || dp % 8 != 0)
     throw InputError("bench gpu: --msa-depth, --reps, --top-k must be >= 1; --d-msa a multiple of 12, --d-pair of 8");
-  std::vector<int> lengths;
-  std::stringstream ss(vm["lengths"].as<std::string>());
-  for (std::string tok; std::getline(ss, tok, ',');) {
-    const int L = std::stoi(tok);
-    if (L < 10) throw InputError("bench gpu: lengths must be >= 10");
-    lengths.push_back(L);
-  }
+  const std::vector<int> lengths = parse_int_list("bench gpu: --lengths", vm["lengths"].as<std::string>(), 10);
   gpu::Context ctx(dev.index, precision);
   ctx.set_sync_after_launch(vm["sync-launches"].as<bool>());
   std::printf("bench gpu: commit %s, %s, %s, %d timed reps after 1 warm-up (median [min, max]); MSA N = %d, "

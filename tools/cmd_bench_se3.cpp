@@ -141,13 +141,7 @@ int run_bench_se3(const std::vector<std::string>& args) {
   const bool refine = config == "refine";
   const int B = vm["copies"].as<int>(), top_k = vm["top-k"].as<int>(), reps = vm["reps"].as<int>();
   if (B < 1 || top_k < 1 || reps < 1) throw InputError("bench se3: --copies, --top-k and --reps must be >= 1");
-  std::vector<int> lengths;
-  std::stringstream ss(vm["lengths"].as<std::string>());
-  for (std::string tok; std::getline(ss, tok, ',');) {
-    const int L = std::stoi(tok);
-    if (L < 2) throw InputError("bench se3: lengths must be >= 2");
-    lengths.push_back(L);
-  }
+  const std::vector<int> lengths = parse_int_list("bench se3: --lengths", vm["lengths"].as<std::string>(), 2);
   std::cout << "bench se3: v1 SE3Transformer forward (" << config << " config, full size), " << B
             << " copies, top_k " << top_k << ", random weights; version " << TRIFOLD_VERSION << "\n"
             << "  threads: OpenMP " << omp_get_max_threads() << " (OpenBLAS single-threaded per block)"

@@ -15,28 +15,6 @@
 
 namespace trifold::cli {
 
-namespace {
-std::vector<int64_t> parse_lengths(const std::string& s) {
-  std::vector<int64_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t pos = 0;
-      const long long v = std::stoll(item, &pos);
-      if (pos == item.size() && v >= 1) {
-        out.push_back(v);
-        continue;
-      }
-    } catch (const std::exception&) {
-    }
-    throw InputError("--lengths '" + s + "': expected positive integers separated by commas");
-  }
-  if (out.empty()) throw InputError("--lengths: empty");
-  return out;
-}
-}  // namespace
-
 int run_plan(const std::vector<std::string>& args) {
   po::options_description o("plan options");
   o.add_options()
@@ -61,7 +39,7 @@ int run_plan(const std::vector<std::string>& args) {
   const size_t limit = static_cast<size_t>(gib * 1024.0 * 1024.0 * 1024.0);
   const model::MatmulPrecision precision = model::parse_matmul_precision(vm["precision"].as<std::string>());
   // Every option is checked before the first line is printed: a bad --lengths left a header without rows.
-  const std::vector<int64_t> lengths = parse_lengths(vm["lengths"].as<std::string>());
+  const std::vector<int> lengths = parse_int_list("--lengths", vm["lengths"].as<std::string>(), 1);
   const model::MemoryModel mm = model::MemoryModel::from_config(cfg);
   std::printf("# device-memory plan of the GPU network (model/memory_plan.hpp): %s, N = %lld, templates = %lld, "
               "budget %.1f GiB, %s products\n# estimates of TriFold's own allocations (Context::peak_bytes); the CUDA context and "

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cstdlib>
+#include <charconv>
 #include <iostream>
 #include <string>
 
@@ -54,6 +55,24 @@ bool parse(const std::string& command, const std::string& usage, const std::vect
                      std::to_string(kMaxThreads) + " threads (or give --threads N)");
   }
   return true;
+}
+
+std::vector<int> parse_int_list(const std::string& option, const std::string& text, int min) {
+  std::vector<int> out;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    int v = 0;
+    const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (item.empty() || ec != std::errc() || p != item.data() + item.size() || v < min)
+      throw InputError(option + " '" + text + "': expected integers >= " + std::to_string(min) +
+                       " separated by commas, got '" + item + "'");
+    out.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
 }
 
 }  // namespace trifold::cli

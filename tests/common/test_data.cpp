@@ -59,6 +59,15 @@ CommandResult run_command(const std::string& command, bool merge_stderr) {
   return r;
 }
 
+std::string quoted(const std::filesystem::path& p) {
+  std::string out = "'";
+  for (char c : p.string()) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
 bool have_program(const std::string& program) {
   return run_command("command -v '" + program + "' >/dev/null", true).status == 0;
 }

@@ -35,6 +35,9 @@ struct CommandResult {
 };
 CommandResult run_command(const std::string& command, bool merge_stderr = true);
 
+// `p` in single quotes for a shell command line (a ' inside becomes '\'').
+std::string quoted(const std::filesystem::path& p);
+
 // True when `program` is on PATH.
 bool have_program(const std::string& program);
 

@@ -84,6 +84,26 @@ TEST(Templates, MalformedAtabNamesFileAndLine) {
   }
 }
 
+// An .hhr statistic must be a whole finite number: std::stod read "50.0abc" as 50 and accepted "nan".
+TEST(Templates, HhrStatisticWithTrailingTextOrNanNamesFileAndLine) {
+  for (const char* probab : {"50.0abc", "nan", "inf"}) {
+    SCOPED_TRACE(probab);
+    test::ScratchDir dir("templates_bad_hhr");
+    std::ofstream(dir / "x.atab") << ">hit\n    i     j  score     SS  probab  dssp\n    1     1  1.0  0.1  0.9\n";
+    std::ofstream(dir / "x.hhr") << "\n>hit\nProbab=" << probab
+                                 << " E-value=1 Score=1 Aligned_cols=1 Identities=5% Similarity=0.1 Sum_probs=1\n";
+    std::ofstream(dir / "db_pdb.ffindex") << "";
+    std::ofstream(dir / "db_pdb.ffdata") << "";
+    try {
+      read_templates(10, (dir / "db").string(), (dir / "x.hhr").string(), (dir / "x.atab").string());
+      FAIL() << "expected InputError";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("x.hhr:3: bad number '" + std::string(probab) + "'"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 // One hit "hit" aligned to template residues 1..n, with the given .atab pair lines, ffindex line and ffdata text;
 // returns read_templates' InputError message ("" when it succeeds). Other exceptions escape and fail the test.
 std::string template_error(const std::string& tag, const std::string& atab_pairs, const std::string& ffindex,
