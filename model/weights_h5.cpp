@@ -1,6 +1,7 @@
 // HDF5 weight file writer/reader and the key/shape validation shared by the converter and the loader.
 #include "model/weights_h5.hpp"
 
+#include <fstream>
 #include <map>
 
 #include "io/error.hpp"
@@ -104,7 +105,25 @@ void save_weights_h5(const Weights& w, const fs::path& path, const std::string& 
   }
 }
 
+namespace {
+
+// The official checkpoint (a torch zip, or a legacy pickle starting with 0x80) given where TriFold's HDF5 weights
+// are expected gets the command that converts it, not HDF5's bare "not an HDF5 file".
+void refuse_torch_checkpoint(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  if (!in.read(head, sizeof head)) return;  // missing or tiny: h5::File says what is wrong
+  const bool zip = head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+  const bool pickle = static_cast<unsigned char>(head[0]) == 0x80 && head[1] >= 2 && head[1] <= 5;
+  if (zip || pickle)
+    throw InputError(path.string() + ": this is a PyTorch checkpoint, not TriFold's HDF5 weights; convert it once "
+                     "with: trifold convert '" + path.string() + "' weights.h5   (docs/weights.md)");
+}
+
+}  // namespace
+
 ModelConfig read_weights_config(const fs::path& path) {
+  refuse_torch_checkpoint(path);
   h5::File f(path);
   return read_config(f, path.string());
 }
@@ -131,6 +150,7 @@ std::map<std::string, Shape> validate_file(const h5::File& f, const ModelConfig&
 }  // namespace
 
 ModelConfig check_weights_h5(const fs::path& path, std::string* source) {
+  refuse_torch_checkpoint(path);
   h5::File f(path);
   ModelConfig c = read_config(f, path.string());
   validate_file(f, c, path.string());
@@ -140,6 +160,7 @@ ModelConfig check_weights_h5(const fs::path& path, std::string* source) {
 
 Weights load_weights_h5(const fs::path& path) {
   const std::string what = path.string();
+  refuse_torch_checkpoint(path);
   h5::File f(path);
   Weights w;
   w.config = read_config(f, what);

@@ -57,7 +57,12 @@ TEST(WeightsCli, BadInputsFailCleanly) {
       {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set d_msa=128",
        "d_msa = 64 in the checkpoint, but 128 was given", 2},
       {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set no_such=1", "unknown hyper-parameter", 2},
-      {"info " + q(g / "RoseTTAFold_e2e.pt"), "not an HDF5 file", 1},
+      // The official checkpoint where HDF5 weights belong: the message says how to convert it (was HDF5's bare
+      // "not an HDF5 file", exit 1). A file that is neither is still refused by HDF5.
+      {"info " + q(g / "RoseTTAFold_e2e.pt"), "this is a PyTorch checkpoint, not TriFold's HDF5 weights; convert it "
+                                               "once with: trifold convert", 2},
+      {"info " + q(g / ".." / "small" / "RoseTTAFold_e2e.legacy-format.pt"), "this is a PyTorch checkpoint", 2},
+      {"info " + q(g / "config.json"), "not an HDF5 file", 1},
   };
   for (const auto& c : cases) {
     auto r = trifold_run(c.args);
