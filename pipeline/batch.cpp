@@ -141,7 +141,7 @@ BatchSummary run_batch(const BatchOptions& opt, BatchProgress* progress) {
     try {
       RunReport r = run_target(t, opt.settings, res, dir, progress);
       ran = !r.all_skipped;
-      st.state = opt.settings.stop_after.empty() ? "done" : opt.settings.stop_after + "-done";
+      st.state = r.complete ? "done" : opt.settings.stop_after + "-done";
     } catch (const InputError& e) {
       st.state = "failed";
       st.reason = std::string("bad input: ") + e.what();

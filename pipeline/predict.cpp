@@ -89,7 +89,8 @@ RunReport run_target(const Target& target, const Settings& settings, const Resou
   opt.run_files = {{kConfigJson, config_json(target, settings, resources)}};
   opt.target = target.id;
   opt.version = settings.version;
-  opt.stop_after = settings.stop_after;
+  // Stopping after the last stage is a whole run: it gets its DONE marker (it was left without one).
+  opt.stop_after = settings.stop_after == "predict" ? "" : settings.stop_after;
   opt.progress = progress;
   opt.timings_json = [&](const RunReport& r) { return timings_json(target, r); };
   return run_stages(stages, workdir, opt);

@@ -18,7 +18,7 @@ po::options_description prediction_options() {
       ("msa-tool", po::value<std::string>()->default_value("builtin"), "MSA search with --db: builtin | hhblits | jackhmmer | mmseqs2")
       ("method", po::value<std::string>()->default_value(""), "coevolution | network (default: network when weights are configured, else coevolution)")
       ("weights", po::value<std::string>()->default_value(""), "network weights HDF5 (default: $TRIFOLD_WEIGHTS)")
-      ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa")
+      ("stop-after", po::value<std::string>()->default_value(""), "stop (every target) after this stage: input | msa | predict (= every stage, the default)")
       ("max-length", po::value<int64_t>()->default_value(1000), "longest accepted query (residues)")
       ("method-option", po::value<std::vector<std::string>>()->composing()->default_value({}, ""), "KEY=VALUE for the method, repeatable (coevolution: restarts, steps, seed, pairs_per_residue, identity)");
   o.add_options()
