@@ -1,7 +1,9 @@
 // Target validation and naming.
 #include "pipeline/target.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <climits>
 
 #include "io/error.hpp"
 
@@ -18,9 +20,13 @@ void validate_target(const Target& t, const Settings& s) {
   if (t.sequence.empty()) throw InputError(where + ": target '" + t.id + "' has an empty sequence");
   static const std::string allowed = "ACDEFGHIKLMNPQRSTVWYX";
   for (size_t i = 0; i < t.sequence.size(); ++i)
-    if (allowed.find(t.sequence[i]) == std::string::npos)
-      throw InputError(where + ": target '" + t.id + "': residue " + std::to_string(i + 1) + " is '" +
+    if (allowed.find(t.sequence[i]) == std::string::npos) {
+      std::string at = where;
+      auto line = std::upper_bound(t.sequence_lines.begin(), t.sequence_lines.end(), std::make_pair(i, LONG_MAX));
+      if (line != t.sequence_lines.begin()) at = t.file + ":" + std::to_string(std::prev(line)->second);
+      throw InputError(at + ": target '" + t.id + "': residue " + std::to_string(i + 1) + " is '" +
                        std::string(1, t.sequence[i]) + "', not one of the 20 amino acids or X");
+    }
   if (s.max_length > 0 && t.sequence.size() > s.max_length)
     throw InputError(where + ": target '" + t.id + "' has " + std::to_string(t.sequence.size()) +
                      " residues, more than --max-length " + std::to_string(s.max_length));

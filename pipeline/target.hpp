@@ -16,6 +16,10 @@ struct Target {
   fs::path a3m;          // a given alignment (query row = sequence); empty: search with the built-in search
   std::string source;    // where it came from, "file:line", for messages
   std::string error;     // set while reading a batch input when the record itself is unusable
+  // Read from a multi-record FASTA: the file and, for each sequence line, (index of its first residue, line
+  // number), so that a bad residue is reported at its own line rather than at the header.
+  std::string file;
+  std::vector<std::pair<size_t, long>> sequence_lines;
 };
 
 // Every setting of a run; written to config.json and entering the stage fingerprints it concerns.

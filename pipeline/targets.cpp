@@ -48,11 +48,13 @@ std::vector<Target> read_multi_fasta(const fs::path& path) {
       name = name.substr(0, name.find_first_of(" \t"));
       t.id = safe_id(name);
       t.source = path.string() + ":" + std::to_string(lineno);
+      t.file = path.string();
       if (name.empty()) t.error = "empty FASTA header";
       out.push_back(std::move(t));
     } else if (out.empty()) {
       throw InputError(located(path.string(), lineno, "sequence before the first '>' header: not a FASTA file?"));
     } else {
+      out.back().sequence_lines.emplace_back(out.back().sequence.size(), lineno);
       out.back().sequence += clean_sequence(line);
     }
   }

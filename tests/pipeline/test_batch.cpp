@@ -26,9 +26,9 @@ Settings msa_only() {
 
 TEST(BatchInput, MultiFastaKeepsBadRecordsAsFailures) {
   test::ScratchDir d("batch_fasta");
-  write_file_atomic(d / "in.fasta", ">a first\nACDEF\nGHIK\n>b\nAC1DE\n>a\nMMM\n>c/x y\nmkl\n");
+  write_file_atomic(d / "in.fasta", ">a first\nACDEF\nGHIK\n>b\nAC1DE\n>a\nMMM\n>c/x y\nmkl\n>d\nACDEF\n\nGHBK\n");
   auto t = read_targets(d / "in.fasta");
-  ASSERT_EQ(t.size(), 4u);
+  ASSERT_EQ(t.size(), 5u);
   EXPECT_EQ(t[0].id, "a");
   EXPECT_EQ(t[0].sequence, "ACDEFGHIK");
   EXPECT_TRUE(t[0].error.empty());
@@ -37,8 +37,14 @@ TEST(BatchInput, MultiFastaKeepsBadRecordsAsFailures) {
   try {
     validate_target(t[1], s);
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("residue 3"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("in.fasta:4"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("in.fasta:5: target 'b': residue 3 is '1'"), std::string::npos) << e.what();
+  }
+  // A bad residue is reported at its own line (was the header's line), in a record over several lines.
+  try {
+    validate_target(t[4], s);
+    ADD_FAILURE() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("in.fasta:13: target 'd': residue 8 is 'B'"), std::string::npos) << e.what();
   }
   EXPECT_NE(t[2].error.find("duplicate"), std::string::npos);
   EXPECT_NE(t[2].id, "a") << "a duplicate must not share the first one's work directory";
