@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "io/error.hpp"
+#include "io/file_util.hpp"
 #include "io/hdf5.hpp"
 #include "model/model_config_json.hpp"
 #include "model/weight_table.hpp"
@@ -172,9 +173,12 @@ TEST(WeightsH5, BadFilesGiveClearErrors) {
   EXPECT_EQ(load_error(dir / "version.h5"),
             (dir / "version.h5").string() + ": weight format version 2 is not supported (this TriFold reads version 1)");
 
-  // Not HDF5 at all: the checkpoint itself.
-  EXPECT_NE(error_of([&] { load_weights_h5(test::shared_path(ckpt("tiny"))); }).find("not an HDF5 file"),
+  // Not HDF5 at all: the checkpoint itself, which gets the command that converts it.
+  EXPECT_NE(error_of([&] { load_weights_h5(test::shared_path(ckpt("tiny"))); })
+                .find("this is a PyTorch checkpoint, not TriFold's HDF5 weights; convert it once with: trifold convert"),
             std::string::npos);
+  write_file_atomic(dir / "text.h5", "not weights\n");
+  EXPECT_NE(error_of([&] { load_weights_h5(dir / "text.h5"); }).find("not an HDF5 file"), std::string::npos);
 }
 
 TEST(WeightsRandom, DeterministicAndThreadIndependent) {

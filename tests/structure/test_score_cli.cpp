@@ -127,9 +127,9 @@ TEST(ScoreCli, NonFiniteCoordinatesAndMissingCaAreClearErrors) {
   const std::string native = q(test::shared_path(kNative));
   auto r = test::run_command("timeout 60 " + bin() + " score " + q(dir / "nan.pdb") + " " + native);
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("nan.pdb: residue"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("atom CA"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << r.output;
+  // The PDB reader refuses it, naming the line (score's own check covers structures from elsewhere).
+  EXPECT_NE(r.output.find("nan.pdb:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(": x coordinate 'nan' is not a finite number"), std::string::npos) << r.output;
   r = test::run_command("timeout 60 " + bin() + " score " + native + " " + q(dir / "nan.pdb"));
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("not a finite number"), std::string::npos) << r.output;
