@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "io/fasta.hpp"
 #include "io/file_util.hpp"
@@ -13,6 +14,11 @@ namespace {
 
 const char* kGlobins = "/usr/share/doc/hmmer/tutorial/globins45.fa";
 const char* kHbb = "/usr/share/doc/hmmer/tutorial/HBB_HUMAN";
+
+std::string raw_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 test::CommandResult trifold_msa(const std::string& args) {
   return test::run_command("'" + test::trifold_binary().string() + "' msa " + args + " 2>&1");
@@ -119,6 +125,36 @@ TEST(MsaCli, BadInputGivesClearErrorAndNoOutput) {
     for (const auto& e : std::filesystem::directory_iterator(dir.path()))
       EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary left behind: " << e.path();
   }
+}
+
+// A wrong --out is refused before the search (which can take hours), and a gzip database cut short is an error
+// rather than a search over its first part (it was read partially, with exit status 0).
+TEST(MsaCli, BadOutAndTruncatedGzipDatabaseFailBeforeTheSearch) {
+  if (!std::filesystem::exists(kGlobins)) GTEST_SKIP() << "hmmer-doc not installed";
+  test::ScratchDir dir("msa_cli_out");
+  const std::string query = "--query '" + std::string(kHbb) + "' --db '" + kGlobins + "' ";
+  std::filesystem::create_directories(dir / "folder");
+  auto r = trifold_msa(query + "--out " + test::quoted(dir / "folder"));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("is a folder; with one query --out names the A3M file"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("[msa]"), std::string::npos) << "the search must not start:\n" << r.output;
+  r = trifold_msa(query + "--out " + test::quoted(dir / "missing" / "q.a3m"));
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("missing does not exist"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("[msa]"), std::string::npos) << "the search must not start:\n" << r.output;
+
+  const std::filesystem::path gz = "/usr/share/doc/mmseqs2/example-data/DB.fasta.gz";
+  if (!std::filesystem::exists(gz)) GTEST_SKIP() << "mmseqs2-examples not installed (truncated database case)";
+  const std::string bytes = raw_bytes(gz);
+  {
+    std::ofstream f(dir / "cut.fasta.gz", std::ios::binary);
+    f << bytes.substr(0, bytes.size() / 2);
+  }
+  r = trifold_msa("--query '" + std::string(kHbb) + "' --db " + test::quoted(dir / "cut.fasta.gz") + " --out " +
+                  test::quoted(dir / "q.a3m"));
+  EXPECT_NE(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("cut.fasta.gz: truncated gzip file"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "q.a3m"));
 }
 
 }  // namespace
