@@ -12,6 +12,7 @@ namespace fs = std::filesystem;
 
 struct Target {
   std::string id;        // file-name-safe identifier (names the work directory)
+  std::string name;      // the name as given (header word, manifest id, file stem); id is safe_id(name)
   std::string sequence;  // one-letter, as given (validated by validate_target)
   fs::path a3m;          // a given alignment (query row = sequence); empty: search with the built-in search
   std::string source;    // where it came from, "file:line", for messages

@@ -8,6 +8,7 @@
 #include "io/error.hpp"
 #include "io/fasta.hpp"
 #include "io/file_util.hpp"
+#include "io/log.hpp"
 
 namespace trifold::pipeline {
 namespace {
@@ -47,6 +48,7 @@ std::vector<Target> read_multi_fasta(const fs::path& path) {
       std::string name = trim(line.substr(1));
       name = name.substr(0, name.find_first_of(" \t"));
       t.id = safe_id(name);
+      t.name = name;
       t.source = path.string() + ":" + std::to_string(lineno);
       t.file = path.string();
       if (name.empty()) t.error = "empty FASTA header";
@@ -65,6 +67,7 @@ std::vector<Target> read_multi_fasta(const fs::path& path) {
 Target target_from_file(const fs::path& file, const std::string& id) {
   Target t;
   t.id = safe_id(id);
+  t.name = id;
   t.source = file.string();
   try {
     std::string ext = lower(file.extension().string());
@@ -156,6 +159,7 @@ std::vector<Target> read_manifest(const fs::path& path, char sep) {
       t = target_from_file(resolve(get(c_a3m)), get(c_id));
     } else {
       t.id = safe_id(get(c_id));
+      t.name = get(c_id);
       t.sequence = clean_sequence(get(c_seq));
     }
     if (!get(c_a3m).empty()) t.a3m = resolve(get(c_a3m));
@@ -184,13 +188,22 @@ std::vector<Target> read_targets(const fs::path& input) {
   else
     targets = read_multi_fasta(input);
   std::map<std::string, std::string> seen;  // id -> source of first occurrence
+  size_t renamed = 0;
+  const Target* first_renamed = nullptr;
   for (auto& t : targets) {
+    if (!t.name.empty() && t.name != t.id && renamed++ == 0) first_renamed = &t;
     auto [it, inserted] = seen.emplace(t.id, t.source);
     if (!inserted && t.error.empty()) {
-      t.error = "duplicate target id '" + t.id + "' (first at " + it->second + ")";
+      t.error = "duplicate target id '" + t.id + "'" + (t.name != t.id ? " (from name '" + t.name + "')" : "") +
+                " (first at " + it->second + ")";
       t.id += ".dup" + std::to_string(&t - &targets[0]);  // its own folder, so the first one's stays intact
     }
   }
+  // Once per input, not per target: a UniProt FASTA ("sp|P69905|HBA_HUMAN") renames every record.
+  if (first_renamed)
+    log::warn(input.string(), ": ", renamed, " target name", renamed == 1 ? " was" : "s were",
+              " changed to be folder names (letters, digits, '.', '-', '_'), e.g. '", first_renamed->name, "' -> '",
+              first_renamed->id, "' (", first_renamed->source, "); batch_index.tsv lists targets by these ids");
   return targets;
 }
 

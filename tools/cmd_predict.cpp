@@ -4,6 +4,7 @@
 
 #include "io/error.hpp"
 #include "io/fasta.hpp"
+#include "io/log.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/progress.hpp"
 #include "pipeline/stages.hpp"
@@ -50,7 +51,10 @@ int run_predict(const std::vector<std::string>& args) {
     t.source = a3m;
   }
   if (!vm["id"].as<std::string>().empty()) t.id = vm["id"].as<std::string>();
-  t.id = pl::safe_id(t.id);
+  if (const std::string id = pl::safe_id(t.id); id != t.id) {
+    log::warn("target name '", t.id, "' is used as '", id, "' (folder-safe: letters, digits, '.', '-', '_')");
+    t.id = id;
+  }
   t.a3m = a3m;
   pl::validate_target(t, s);  // fail fast, before resources are built
   pl::Resources res = pl::make_resources(s, t.a3m.empty());

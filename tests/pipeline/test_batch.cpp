@@ -27,8 +27,14 @@ Settings msa_only() {
 TEST(BatchInput, MultiFastaKeepsBadRecordsAsFailures) {
   test::ScratchDir d("batch_fasta");
   write_file_atomic(d / "in.fasta", ">a first\nACDEF\nGHIK\n>b\nAC1DE\n>a\nMMM\n>c/x y\nmkl\n>d\nACDEF\n\nGHBK\n");
+  testing::internal::CaptureStderr();
   auto t = read_targets(d / "in.fasta");
+  const std::string warnings = testing::internal::GetCapturedStderr();
   ASSERT_EQ(t.size(), 5u);
+  // One warning for the input (not one per target) when names had to change to be folder names.
+  EXPECT_NE(warnings.find("1 target name was changed to be folder names (letters, digits, '.', '-', '_'), e.g. "
+                          "'c/x' -> 'c_x' (" + (d / "in.fasta").string() + ":8)"), std::string::npos) << warnings;
+  EXPECT_EQ(t[3].name, "c/x");
   EXPECT_EQ(t[0].id, "a");
   EXPECT_EQ(t[0].sequence, "ACDEFGHIK");
   EXPECT_TRUE(t[0].error.empty());
