@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
@@ -136,6 +137,8 @@ PdbBackbone parse_pdb_backbone(const std::string& text, const std::string& sourc
       pb.resno.push_back(pdb_number<int>(l, 22, 26, source, k + 1, "residue number"));
   }
   pb.xyz.assign(pb.resno.size(), std::array<float, 9>{});
+  std::unordered_map<int, size_t> first_with;  // residue number -> its first CA residue (was a linear search per atom)
+  for (size_t k = 0; k < pb.resno.size(); ++k) first_with.emplace(pb.resno[k], k);
   for (size_t k = 0; k < lines.size(); ++k) {
     const std::string& l = lines[k];
     if (l.compare(0, 4, "ATOM") != 0 || l.size() < 54) continue;
@@ -143,9 +146,9 @@ PdbBackbone parse_pdb_backbone(const std::string& text, const std::string& sourc
     const int slot = atom == " N  " ? 0 : atom == " CA " ? 1 : atom == " C  " ? 2 : -1;
     if (slot < 0) continue;
     const int r = pdb_number<int>(l, 22, 26, source, k + 1, "residue number");
-    auto it = std::find(pb.resno.begin(), pb.resno.end(), r);  // first residue with that number
-    if (it == pb.resno.end()) continue;
-    auto& x = pb.xyz[static_cast<size_t>(it - pb.resno.begin())];
+    const auto it = first_with.find(r);
+    if (it == first_with.end()) continue;
+    auto& x = pb.xyz[it->second];
     x[static_cast<size_t>(slot * 3 + 0)] = pdb_number<float>(l, 30, 38, source, k + 1, "x coordinate");
     x[static_cast<size_t>(slot * 3 + 1)] = pdb_number<float>(l, 38, 46, source, k + 1, "y coordinate");
     x[static_cast<size_t>(slot * 3 + 2)] = pdb_number<float>(l, 46, 54, source, k + 1, "z coordinate");
