@@ -1,8 +1,12 @@
 // FASTA and A3M readers and writers.
 #include "io/fasta.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <climits>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "io/error.hpp"
 #include "io/file_util.hpp"
@@ -12,9 +16,19 @@
 namespace trifold {
 namespace {
 
-// Splits into records; calls `on_seq_line` for sequence lines. Shared by FASTA and A3M.
+// Per record, (index of the first residue, line number) of each sequence line: a bad residue's line is found by
+// binary search, at one entry per line rather than one per residue.
+using SeqLines = std::vector<std::pair<size_t, long>>;
+
+long line_of(const SeqLines& lines, size_t residue) {
+  auto it = std::upper_bound(lines.begin(), lines.end(), std::make_pair(residue, LONG_MAX));
+  return it == lines.begin() ? 0 : std::prev(it)->second;
+}
+
+// Splits into records and, when `seq_lines` is given, notes where each sequence line starts. Shared by FASTA and
+// A3M.
 std::vector<SequenceRecord> split_records(std::string_view text, const std::string& source, bool skip_hash,
-                                          std::vector<std::vector<long>>* seq_lines) {
+                                          std::vector<SeqLines>* seq_lines) {
   std::vector<SequenceRecord> recs;
   if (text.empty()) throw InputError(located(source, 0, "file is empty"));
   if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f && static_cast<unsigned char>(text[1]) == 0x8b)
@@ -53,9 +67,8 @@ std::vector<SequenceRecord> split_records(std::string_view text, const std::stri
       throw InputError(located(source, lineno, binary ? "binary data, expected FASTA text"
                                                       : "expected a '>' header line: not a FASTA/A3M file?"));
     }
-    if (seq_lines) seq_lines->back().resize(recs.back().sequence.size(), lineno);
+    if (seq_lines) seq_lines->back().emplace_back(recs.back().sequence.size(), lineno);
     recs.back().sequence.append(line);
-    if (seq_lines) seq_lines->back().resize(recs.back().sequence.size(), lineno);
   }
   if (recs.empty()) throw InputError(located(source, 0, "no sequence records"));
   return recs;
@@ -64,7 +77,7 @@ std::vector<SequenceRecord> split_records(std::string_view text, const std::stri
 }  // namespace
 
 std::vector<SequenceRecord> parse_fasta(std::string_view text, const std::string& source, const FastaOptions& opt) {
-  std::vector<std::vector<long>> lines;
+  std::vector<SeqLines> lines;
   auto recs = split_records(text, source, false, &lines);
   std::set<std::string> names;
   for (size_t k = 0; k < recs.size(); ++k) {
@@ -87,7 +100,7 @@ std::vector<SequenceRecord> parse_fasta(std::string_view text, const std::string
                              : " (ambiguous or non-standard amino acid)";
         else if (c == 'X')
           hint = " (unknown residues are not accepted here)";
-        throw InputError(located(source, lines[k][i], "sequence '" + r.name + "': residue " + std::to_string(i + 1) +
+        throw InputError(located(source, line_of(lines[k], i), "sequence '" + r.name + "': residue " + std::to_string(i + 1) +
                                                           " is " + what + ", not an amino acid" + hint));
       }
       r.sequence[i] = c;

@@ -45,6 +45,11 @@ TEST(Fasta, UnknownResidueNamesFileLineResidueAndLetter) {
   EXPECT_NE(msg.find("in.fa:3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("residue 8"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'J'"), std::string::npos) << msg;
+  // Line boundaries: the first residue of a line after a blank line, and the first residue of the record.
+  msg = error_of([] { parse_fasta(">q\nACDEF\n\nJHIKL\n", "in.fa"); });
+  EXPECT_NE(msg.find("in.fa:4: sequence 'q': residue 6 is 'J'"), std::string::npos) << msg;
+  msg = error_of([] { parse_fasta(">p\nAC\n>q\nJCDEF\nGHIKL\n", "in.fa"); });
+  EXPECT_NE(msg.find("in.fa:4: sequence 'q': residue 1 is 'J'"), std::string::npos) << msg;
 }
 
 TEST(Fasta, XOnlyWhereAllowed) {
