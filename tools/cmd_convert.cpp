@@ -74,6 +74,7 @@ int run_convert(const std::vector<std::string>& args) {
     input.clear();
   }
   if (output.empty()) throw InputError("trifold convert: missing output file (see 'trifold convert --help')");
+  check_output_file("output", output);  // before reading a 500 MB checkpoint
 
   ModelConfig base = preset_config(vm["config"].as<std::string>());
   std::vector<std::string> given;  // hyper-parameters the user stated explicitly

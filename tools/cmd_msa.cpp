@@ -1,12 +1,8 @@
 // `trifold msa`: build multiple sequence alignments (A3M) with the built-in search or an external tool (hhblits
 // ladder, jackhmmer, mmseqs2), with an optional result cache. One query: --out is the A3M file; several: --out is a
 // folder that receives <id>.a3m per query (the built-in search then scans each database once per 32 queries).
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -100,14 +96,7 @@ int run_msa(const std::vector<std::string>& args) {
   const std::string out = vm["out"].as<std::string>();
   if (records.size() == 1) {
     // Checked before the search, which can take hours: a wrong --out was found only when writing the result.
-    namespace fs = std::filesystem;
-    if (fs::is_directory(out))
-      throw InputError("--out " + out + ": is a folder; with one query --out names the A3M file to write");
-    const fs::path parent = fs::absolute(out).parent_path();
-    if (!fs::is_directory(parent))
-      throw IoError("--out " + out + ": the folder " + parent.string() + " does not exist");
-    if (::access(parent.c_str(), W_OK) != 0)
-      throw IoError("--out " + out + ": cannot write in " + parent.string() + ": " + std::strerror(errno));
+    check_output_file("--out", out);
     const msa::MsaResult r = msa::build_msa(records[0], opt);
     write_a3m(out, r.a3m);
     summary(out, r);

@@ -2,9 +2,13 @@
 #include "tools/command.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -55,6 +59,15 @@ bool parse(const std::string& command, const std::string& usage, const std::vect
                      std::to_string(kMaxThreads) + " threads (or give --threads N)");
   }
   return true;
+}
+
+void check_output_file(const std::string& option, const std::string& path) {
+  namespace fs = std::filesystem;
+  if (fs::is_directory(path)) throw InputError(option + " " + path + ": is a folder; give the name of the file to write");
+  const fs::path parent = fs::absolute(path).parent_path();
+  if (!fs::is_directory(parent)) throw IoError(option + " " + path + ": the folder " + parent.string() + " does not exist");
+  if (::access(parent.c_str(), W_OK) != 0)
+    throw IoError(option + " " + path + ": cannot write in " + parent.string() + ": " + std::strerror(errno));
 }
 
 std::vector<int> parse_int_list(const std::string& option, const std::string& text, int min) {

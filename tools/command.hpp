@@ -28,6 +28,10 @@ bool parse(const std::string& command, const std::string& usage, const std::vect
            const po::options_description& visible, const po::positional_options_description& positional,
            po::variables_map& vm);
 
+// For commands that write one file after long work: refuses, before the work, an output that is a folder
+// (InputError) or whose folder is missing or not writable (IoError). `option` names it in messages ("--out").
+void check_output_file(const std::string& option, const std::string& path);
+
 // "100,300,600" -> {100, 300, 600}. Every item must be a whole integer >= `min` (and fit an int); anything else
 // (an empty list, "1x0", "300,", a negative) is an InputError naming `option` and the text.
 std::vector<int> parse_int_list(const std::string& option, const std::string& text, int min);

@@ -54,6 +54,11 @@ TEST(WeightsCli, BadInputsFailCleanly) {
   } cases[] = {
       {"convert " + q(dir / "cut.pt") + " " + q(dir / "out.h5"), "truncated", 2},
       {"convert " + q(g / "config.json") + " " + q(dir / "out.h5"), "not a PyTorch checkpoint", 2},
+      // The output is checked before the checkpoint is read (was "out.h5.tmp.<pid>: cannot create HDF5 file").
+      {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "missing" / "out.h5"),
+       "output " + (dir / "missing" / "out.h5").string() + ": the folder " + (dir / "missing").string() +
+           " does not exist", 1},
+      {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir.path()), "is a folder; give the name of the file", 2},
       {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set d_msa=128",
        "d_msa = 64 in the checkpoint, but 128 was given", 2},
       {"convert " + q(g / "RoseTTAFold_e2e.pt") + " " + q(dir / "out.h5") + " --set no_such=1", "unknown hyper-parameter", 2},

@@ -136,7 +136,7 @@ TEST(MsaCli, BadOutAndTruncatedGzipDatabaseFailBeforeTheSearch) {
   std::filesystem::create_directories(dir / "folder");
   auto r = trifold_msa(query + "--out " + test::quoted(dir / "folder"));
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("is a folder; with one query --out names the A3M file"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("is a folder; give the name of the file to write"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("[msa]"), std::string::npos) << "the search must not start:\n" << r.output;
   r = trifold_msa(query + "--out " + test::quoted(dir / "missing" / "q.a3m"));
   EXPECT_EQ(r.status, 1) << r.output;
