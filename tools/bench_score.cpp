@@ -288,6 +288,10 @@ int run_bench_score(const std::vector<std::string>& args) {
   bool use_ref = ref_mode != "off" && have_program("TMscore");
   if (ref_mode == "on" && !use_ref) throw InputError("--reference on: the TMscore program is not on PATH");
   if (!fs::is_directory(pred)) throw InputError(pred.string() + ": predictions folder not found");
+  if (!fs::is_regular_file(set / "domains.tsv"))
+    throw InputError("--set " + set.string() + ": " + (fs::is_directory(set) ? "no domains.tsv in this folder" :
+                                                                           "folder not found") +
+                     "; a set is a folder with domains.tsv and <domain>/native.pdb, e.g. ../shared/data/casp14");
 
   // Domains and their models.
   std::vector<Domain> domains;

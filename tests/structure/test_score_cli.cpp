@@ -237,3 +237,17 @@ TEST(ScoreCli, BenchReproducesPublishedCasp14Table) {
   EXPECT_GE(compared, 20);
   EXPECT_NE(read_file(dir / "summary.md").find("Against the published scores"), std::string::npos);
 }
+
+// A --set that is not a set folder says what a set is (it was "CASP14/domains.tsv: cannot open", exit 1).
+TEST(ScoreCli, BenchSetThatIsNoSetFolderIsAClearError) {
+  test::ScratchDir dir("bench_score_bad_set");
+  for (const fs::path& set : {dir / "CASP14", dir.path()}) {
+    auto r = test::run_command(bin() + " bench score -q --reference off --set " + q(set) + " --predictions " +
+                               q(dir.path()) + " --out " + q(dir / "report"));
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find("--set " + set.string() + ": "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("a set is a folder with domains.tsv and <domain>/native.pdb"), std::string::npos)
+        << r.output;
+    EXPECT_FALSE(fs::exists(dir / "report"));
+  }
+}
