@@ -2,6 +2,9 @@
 #include "structure/score.hpp"
 
 #include <cmath>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "io/error.hpp"
 
@@ -30,6 +33,14 @@ PairScore score_pair(const Structure& model, const Structure& native, const Scor
   const Chain& nc = scored_chain(native);
   Chain mc = match_to_native(model, native, opt.match);
   PairScore out;
+  {
+    std::map<std::pair<int, char>, const std::string*> native_name;
+    for (const auto& r : nc.residues) native_name.emplace(std::make_pair(r.seqnum, r.icode), &r.name);
+    for (const auto& r : mc.residues) {
+      auto it = native_name.find({r.seqnum, r.icode});
+      if (it != native_name.end() && *it->second != r.name) ++out.differing_residues;
+    }
+  }
   try {
     TmScoreOptions to;
     to.extended_gdt = opt.extended_gdt;

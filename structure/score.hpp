@@ -18,6 +18,9 @@ struct PairScore {
   TmScoreResult tm;   // CA-based, normalised by the native length
   LddtResult lddt;    // all heavy atoms
   LddtResult lddt_ca; // CA atoms only
+  // Residues in common whose amino acids differ between model and native. Many of them mean the two are
+  // different proteins, or the numbering is shifted (matching by sequence would pair them right).
+  int differing_residues = 0;
 };
 
 // Scores the first chain of `model` against the first chain of `native`. Throws InputError (naming the

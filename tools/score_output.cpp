@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <string>
 
 namespace trifold::cli {
 
@@ -12,6 +13,17 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+// "; 131 of them differ in amino acid: ..." when model and native disagree on residues they share.
+std::string differing_note(int differing, int aligned, structure::MatchMode match) {
+  if (differing == 0) return "";
+  std::string note = "; " + std::to_string(differing) + " of them differ in amino acid";
+  if (10 * differing > aligned)  // more than a few point mutations
+    note += match == structure::MatchMode::ResidueNumber
+                ? " (different proteins, or shifted numbering? --by-sequence pairs residues by alignment)"
+                : " (different proteins?)";
+  return note;
 }
 
 }  // namespace
@@ -26,7 +38,8 @@ void print_score_report(std::ostream& os, const std::string& model, const std::s
   const double L = t.native_length;
   os << "Model:   " << model << "  (" << t.model_length << " residues with CA)\n"
      << "Native:  " << native << "  (" << t.native_length << " residues with CA = L; all scores normalised by L)\n"
-     << "Matched: " << t.aligned << " residues in common (by " << match_mode_name(match) << ")\n"
+     << "Matched: " << t.aligned << " residues in common (by " << match_mode_name(match) << ")"
+     << differing_note(s.differing_residues, t.aligned, match) << "\n"
      << "RMSD     = " << fmt("%.3f", t.rmsd_common) << " Å  (CA, all " << t.aligned
      << " common residues, optimal superposition)\n"
      << "TM-score = " << fmt("%.4f", t.tm_score) << "  (d0 = " << fmt("%.2f", t.d0) << " Å, L = " << t.native_length
@@ -73,6 +86,7 @@ void write_score_json(JsonWriter& j, const std::string& model, const std::string
   j.key("native_length").integer(t.native_length);
   j.key("model_length").integer(t.model_length);
   j.key("aligned").integer(t.aligned);
+  j.key("differing_residues").integer(s.differing_residues);
   j.key("d0").number(t.d0, 4);
   j.key("tm_score").number(t.tm_score, 4);
   j.key("maxsub").number(t.maxsub, 4);

@@ -44,12 +44,29 @@ TEST(ScoreCli, SinglePairTextAndJson) {
   EXPECT_NE(r.output.find("TM-score = 0.9"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("d0 = 4.65"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("L = 156"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("156 residues in common"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("156 residues in common (by residue number)\n"), std::string::npos) << r.output;
   auto j = test::run_command(bin() + " score --json " + q(test::shared_path(kModel)) + " " +
                              q(test::shared_path(kNative)), false);
   ASSERT_EQ(j.status, 0);
   EXPECT_NE(j.output.find("\"native_length\": 156"), std::string::npos);
   EXPECT_NE(j.output.find("\"per_residue\": ["), std::string::npos);
+  EXPECT_NE(j.output.find("\"differing_residues\": 0"), std::string::npos) << j.output;
+}
+
+// Two different proteins scored by residue number gave low scores with no hint why; the Matched line now counts
+// the residues in common whose amino acids differ and suggests --by-sequence.
+TEST(ScoreCli, DifferentProteinsAreNamedAsSuch) {
+  TRIFOLD_REQUIRE_SHARED("data/casp14/T1026-D1/native.pdb");
+  const std::string a = q(test::shared_path("data/casp14/T1025-D1/native.pdb")),
+                    b = q(test::shared_path("data/casp14/T1026-D1/native.pdb"));
+  auto r = test::run_command(bin() + " score " + a + " " + b);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find(" of them differ in amino acid (different proteins, or shifted numbering? --by-sequence "
+                          "pairs residues by alignment)"), std::string::npos) << r.output;
+  auto j = test::run_command(bin() + " score --json " + a + " " + b, false);
+  ASSERT_EQ(j.status, 0);
+  EXPECT_EQ(j.output.find("\"differing_residues\": 0"), std::string::npos) << j.output;
+  EXPECT_NE(j.output.find("\"differing_residues\": "), std::string::npos) << j.output;
 }
 
 TEST(ScoreCli, BadInputIsAClearErrorWithNonZeroExit) {
