@@ -103,7 +103,8 @@ std::unique_ptr<MsaSource> make_builtin_search_source(const Settings& s) {
     return std::make_unique<ToolSearchSource>(std::move(o));
   }
   if (!fs::is_regular_file(s.db))
-    throw InputError("sequence database not found: " + s.db.string() + " (--db: a protein FASTA, optionally gzip)");
+    throw InputError((fs::is_directory(s.db) ? "sequence database is a folder: " : "sequence database not found: ") +
+                     s.db.string() + " (--db: a protein FASTA, optionally gzip)");
   return std::make_unique<BuiltinSearchSource>(s.db, msa::load_sequence_db(s.db));
 }
 

@@ -115,6 +115,10 @@ TEST(Predict, ClearErrorsBeforeAnyWork) {
                         " --db " + (d / "missing.fasta").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("sequence database not found"), std::string::npos) << r.output;
+  r = test::run_command(bin + " predict --fasta " + (d / "q.fasta").string() + " --out " + (d / "o").string() +
+                        " --db " + d.path().string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("sequence database is a folder: " + d.path().string()), std::string::npos) << r.output;
   write_file_atomic(d / "bad.fasta", ">q\nMKVLA1GIVG\n");
   r = test::run_command(bin + " predict --fasta " + (d / "bad.fasta").string() + " --out " + (d / "o").string() +
                         " --db " + (d / "q.fasta").string());
