@@ -1,11 +1,8 @@
 // FASTA and A3M readers and writers.
 #include "io/fasta.hpp"
 
-#include <algorithm>
 #include <cctype>
-#include <climits>
 #include <set>
-#include <utility>
 #include <vector>
 
 #include "io/error.hpp"
@@ -16,19 +13,10 @@
 namespace trifold {
 namespace {
 
-// Per record, (index of the first residue, line number) of each sequence line: a bad residue's line is found by
-// binary search, at one entry per line rather than one per residue.
-using SeqLines = std::vector<std::pair<size_t, long>>;
-
-long line_of(const SeqLines& lines, size_t residue) {
-  auto it = std::upper_bound(lines.begin(), lines.end(), std::make_pair(residue, LONG_MAX));
-  return it == lines.begin() ? 0 : std::prev(it)->second;
-}
-
 // Splits into records and, when `seq_lines` is given, notes where each sequence line starts. Shared by FASTA and
 // A3M.
 std::vector<SequenceRecord> split_records(std::string_view text, const std::string& source, bool skip_hash,
-                                          std::vector<SeqLines>* seq_lines) {
+                                          std::vector<LineStarts>* seq_lines) {
   std::vector<SequenceRecord> recs;
   if (text.empty()) throw InputError(located(source, 0, "file is empty"));
   if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x1f && static_cast<unsigned char>(text[1]) == 0x8b)
@@ -77,7 +65,7 @@ std::vector<SequenceRecord> split_records(std::string_view text, const std::stri
 }  // namespace
 
 std::vector<SequenceRecord> parse_fasta(std::string_view text, const std::string& source, const FastaOptions& opt) {
-  std::vector<SeqLines> lines;
+  std::vector<LineStarts> lines;
   auto recs = split_records(text, source, false, &lines);
   std::set<std::string> names;
   for (size_t k = 0; k < recs.size(); ++k) {

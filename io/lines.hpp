@@ -2,7 +2,12 @@
 // readers: 1-based line numbers for error messages, a trailing '\r' (CRLF files) dropped.
 #pragma once
 
+#include <algorithm>
+#include <climits>
+#include <iterator>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace trifold {
 
@@ -29,5 +34,15 @@ class LineReader {
   size_t pos_ = 0;
   long number_ = 0;
 };
+
+// Where each sequence line of a record starts: (index of its first residue, line number). One entry per line,
+// so the line of a bad residue is found by binary search without storing a line number per residue.
+using LineStarts = std::vector<std::pair<size_t, long>>;
+
+// The line holding residue `index` (0 when `starts` is empty or begins after it).
+inline long line_of(const LineStarts& starts, size_t index) {
+  auto it = std::upper_bound(starts.begin(), starts.end(), std::make_pair(index, LONG_MAX));
+  return it == starts.begin() ? 0 : std::prev(it)->second;
+}
 
 }  // namespace trifold

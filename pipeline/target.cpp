@@ -1,9 +1,7 @@
 // Target validation and naming.
 #include "pipeline/target.hpp"
 
-#include <algorithm>
 #include <cctype>
-#include <climits>
 
 #include "io/error.hpp"
 
@@ -21,9 +19,8 @@ void validate_target(const Target& t, const Settings& s) {
   static const std::string allowed = "ACDEFGHIKLMNPQRSTVWYX";
   for (size_t i = 0; i < t.sequence.size(); ++i)
     if (allowed.find(t.sequence[i]) == std::string::npos) {
-      std::string at = where;
-      auto line = std::upper_bound(t.sequence_lines.begin(), t.sequence_lines.end(), std::make_pair(i, LONG_MAX));
-      if (line != t.sequence_lines.begin()) at = t.file + ":" + std::to_string(std::prev(line)->second);
+      const long line = line_of(t.sequence_lines, i);
+      const std::string at = line > 0 ? t.file + ":" + std::to_string(line) : where;
       throw InputError(at + ": target '" + t.id + "': residue " + std::to_string(i + 1) + " is '" +
                        std::string(1, t.sequence[i]) + "', not one of the 20 amino acids or X");
     }

@@ -3,8 +3,9 @@
 
 #include <filesystem>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "io/lines.hpp"
 
 namespace trifold::pipeline {
 
@@ -20,7 +21,7 @@ struct Target {
   // Read from a multi-record FASTA: the file and, for each sequence line, (index of its first residue, line
   // number), so that a bad residue is reported at its own line rather than at the header.
   std::string file;
-  std::vector<std::pair<size_t, long>> sequence_lines;
+  LineStarts sequence_lines;
 };
 
 // Every setting of a run; written to config.json and entering the stage fingerprints it concerns.
